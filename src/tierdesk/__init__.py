@@ -1,0 +1,3 @@
+"""Tierdesk: tiered technical support in one program."""
+
+__version__ = "0.1.0"

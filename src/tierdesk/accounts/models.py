@@ -1,0 +1,108 @@
+"""People who sign in: users, the agents among them (level, teams), and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class SupportLevel(models.IntegerChoices):
+    L1 = 1, "L1"
+    L2 = 2, "L2"
+    L3 = 3, "L3"
+
+
+class User(AbstractUser):
+    """A sign-in. Whether it is an agent or a contact is told by the linked Agent or Contact."""
+
+    display_name = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A group of agents that owns a queue: Service desk, Technical support, ..."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.PROTECT, related_name="teams",
+        help_text="The vendor, or a partner that gives L1 support to its customers.",
+    )  # fmt: skip
+    lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+    )
+    support_level = models.PositiveSmallIntegerField(
+        choices=SupportLevel.choices, default=SupportLevel.L1,
+        help_text="The level this team works at: escalation to a level picks its team.",
+    )  # fmt: skip
+    email = models.EmailField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A staff member of the vendor or of a partner, at one support level."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.PROTECT, related_name="agents"
+    )
+    support_level = models.PositiveSmallIntegerField(
+        choices=SupportLevel.choices, default=SupportLevel.L1
+    )
+    is_manager = models.BooleanField(
+        default=False, help_text="Managers see and may act on every ticket."
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    is_available = models.BooleanField(
+        default=True, help_text="Takes part in round-robin assignment."
+    )
+    # Round-robin hands the next ticket to the member assigned least recently.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_assigned_at"])
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_support_level_display()})"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the raw value is shown once."""
+
+    PREFIX = "tdk_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The first characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)

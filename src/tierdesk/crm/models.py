@@ -1,0 +1,74 @@
+"""Customers, partners and the vendor; the people at them; the products they run."""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class OrganizationKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    PARTNER = "partner", "Partner"
+    VENDOR = "vendor", "Vendor"
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=10, choices=OrganizationKind.choices, default=OrganizationKind.CUSTOMER
+    )
+    partner = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="customers",
+        limit_choices_to={"kind": OrganizationKind.PARTNER},
+        help_text="The partner that gives this customer its level-1 support, if any.",
+    )  # fmt: skip
+    email_domains = models.JSONField(
+        default=list, blank=True, help_text="Mail from these domains maps to this organization."
+    )
+    contacts_see_all_tickets = models.BooleanField(
+        default=True,
+        help_text="Contacts see every ticket of their organization, not only their own.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["partner"], name="org_partner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at an organization; with a user, they can sign in to the portal and the API."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(db_index=True)
+    phone = models.CharField(max_length=50, blank=True)
+    user = models.OneToOneField(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

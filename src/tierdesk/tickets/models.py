@@ -1,0 +1,315 @@
+"""Tickets, their messages, attachments, categories and the event timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from tierdesk.accounts.models import SupportLevel
+from tierdesk.tickets.domain import PendingReason, Severity, Status
+
+
+class Fact(models.TextChoices):
+    """Facts level 1 gathers before escalating to level 2 (P4/P7)."""
+
+    CUSTOMER = "customer", "Customer or partner name"
+    DESCRIPTION = "description", "Description of the problem"
+    SYSTEM_DETAILS = "system_details", "Device or system details"
+    LOGS = "logs", "Logs"
+    SCREENSHOTS = "screenshots", "Screenshots or video"
+    STEPS_TRIED = "steps_tried", "Steps already tried"
+
+
+# Facts that an attachment can supply (a log file, a screenshot) as well as typed text.
+FACTS_FROM_ATTACHMENTS = {Fact.LOGS, Fact.SCREENSHOTS}
+
+
+class CategoryAudience(models.TextChoices):
+    END_USER = "end_user", "End users"
+    ADMINISTRATOR = "administrator", "Administrators"
+    HOSTING = "hosting", "Hosting"
+
+
+class Category(models.Model):
+    """A configurable tree of problem areas; each names the facts needed before L2 (P3/H1)."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    audience = models.CharField(max_length=20, choices=CategoryAudience.choices, blank=True)
+    required_facts = models.JSONField(
+        default=list, blank=True, help_text="Fact keys required before escalation to L2."
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketType(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    SERVICE_REQUEST = "service_request", "Service request"
+    QUESTION = "question", "Question"
+    DEFECT = "defect", "Defect"
+    SUGGESTION = "suggestion", "Suggestion"
+    CHANGE = "change", "Change"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PORTAL = "portal", "Portal"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Chat"
+    MONITORING = "monitoring", "Monitoring"
+    API = "api", "API"
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, "P1 Urgent"
+    P2 = 2, "P2 High"
+    P3 = 3, "P3 Medium"
+    P4 = 4, "P4 Low"
+
+
+StatusChoices = models.TextChoices("StatusChoices", [(s.name, s.value) for s in Status])  # type: ignore[misc]
+PendingChoices = models.TextChoices(  # type: ignore[misc]
+    "PendingChoices", [(r.name, r.value) for r in PendingReason]
+)
+SeverityChoices = models.TextChoices(  # type: ignore[misc]
+    "SeverityChoices", [(s.name, s.value) for s in Severity]
+)
+OPEN_STATUSES = [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=255)
+    type = models.CharField(max_length=20, choices=TicketType.choices, default=TicketType.INCIDENT)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
+    status = models.CharField(max_length=10, choices=StatusChoices.choices, default=Status.NEW)
+    pending_reason = models.CharField(max_length=20, choices=PendingChoices.choices, blank=True)
+    pending_note = models.TextField(blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P3)
+    priority_overridden = models.BooleanField(
+        default=False, help_text="An agent set the priority by hand; impact no longer moves it."
+    )
+    severity = models.CharField(max_length=10, choices=SeverityChoices.choices, blank=True)
+    impact_affected = models.PositiveIntegerField(null=True, blank=True)
+    impact_total = models.PositiveIntegerField(null=True, blank=True)
+    impact_unit = models.CharField(max_length=30, blank=True, help_text="seats, agents, calls…")
+    support_level = models.PositiveSmallIntegerField(
+        choices=SupportLevel.choices, default=SupportLevel.L1
+    )
+    is_emergency = models.BooleanField(default=False)
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.PROTECT, related_name="tickets"
+    )
+    reporter = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )  # fmt: skip
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    product = models.ForeignKey(
+        "crm.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    facts = models.JSONField(default=dict, blank=True)
+    resolution_summary = models.TextField(blank=True)
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups",
+        help_text="The closed ticket this one continues.",
+    )  # fmt: skip
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Compare-and-set: every write filters on the version it read and bumps it.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            # The team queue: open tickets of one team by priority, then age.
+            models.Index(
+                fields=["team", "priority", "created_at"],
+                name="ticket_team_queue_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["assignee", "priority", "created_at"],
+                name="ticket_assignee_queue_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
+            models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk + settings.TIERDESK_TICKET_NUMBER_OFFSET
+
+    @property
+    def reference(self) -> str:
+        return f"{settings.TIERDESK_TICKET_PREFIX}-{self.number}"
+
+    @staticmethod
+    def pk_from_reference(reference: str | int) -> int | None:
+        """``TD-1042``, ``1042`` or ``td-1042`` -> primary key; ``None`` when it is no number."""
+        text = str(reference).strip().upper()
+        prefix = settings.TIERDESK_TICKET_PREFIX.upper() + "-"
+        text = text.removeprefix(prefix)
+        if not text.isdigit():
+            return None
+        pk = int(text) - settings.TIERDESK_TICKET_NUMBER_OFFSET
+        return pk if pk > 0 else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", "Public reply"
+    INTERNAL = "internal", "Internal note"
+
+
+class BodyFormat(models.TextChoices):
+    MARKDOWN = "markdown", "Markdown"
+    PLAIN = "plain", "Plain text"
+    HTML = "html", "HTML"
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    author_contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    by_agent = models.BooleanField(default=False)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
+    body = models.TextField()
+    body_format = models.CharField(
+        max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
+    body_html = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == MessageKind.PUBLIC
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is the content hash: nothing a sender chose reaches the file system.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    fact = models.CharField(max_length=20, choices=Fact.choices, blank=True)
+    is_internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    REPLIED = "replied", "Replied"
+    NOTED = "noted", "Internal note"
+    ASSIGNED = "assigned", "Assigned"
+    PRIORITY_CHANGED = "priority_changed", "Priority changed"
+    IMPACT_SET = "impact_set", "Impact set"
+    ESCALATED = "escalated", "Escalated"
+    HANDED_BACK = "handed_back", "Handed back"
+    PENDED = "pended", "Pending"
+    RESUMED = "resumed", "Resumed"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    FOLLOWED_UP = "followed_up", "Follow-up opened"
+    UPDATED = "updated", "Updated"
+    ATTACHED = "attached", "Attachment added"
+
+
+# Events a customer may see on their timeline; the rest (who was assigned, internal notes,
+# levels) are support's business.
+PUBLIC_EVENT_KINDS = frozenset(
+    {
+        EventKind.OPENED, EventKind.REPLIED, EventKind.PENDED, EventKind.RESUMED,
+        EventKind.RESOLVED, EventKind.CLOSED, EventKind.REOPENED, EventKind.FOLLOWED_UP,
+        EventKind.PRIORITY_CHANGED, EventKind.IMPACT_SET, EventKind.ATTACHED,
+    }
+)  # fmt: skip
+
+
+class TicketEvent(models.Model):
+    """One change to a ticket: the timeline, the SLA's input and the audit trail at once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Empty when Tierdesk itself acted.",
+    )  # fmt: skip
+    data = models.JSONField(default=dict, blank=True)
+    is_public = models.BooleanField(default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_idx")]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"

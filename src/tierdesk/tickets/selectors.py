@@ -1,0 +1,138 @@
+"""Every read of tickets that a page, the API or a report makes, already scoped to the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from tierdesk.core import search
+from tierdesk.core.errors import NotFound
+from tierdesk.tickets import policies
+from tierdesk.tickets.models import OPEN_STATUSES, Category, Message, Ticket, TicketEvent
+
+
+def ticket_get(*, user: Any, reference: str | int, action: str = policies.VIEW) -> Ticket:
+    """One ticket by number (``TD-1042``) or id, or ``NotFound`` if the user may not see it."""
+    pk = Ticket.pk_from_reference(reference)
+    if pk is None:
+        raise NotFound("No such ticket.")
+    queryset = policies.visible(user, policies.VIEW, Ticket.objects.all())
+    ticket = (
+        queryset.select_related(
+            "organization", "reporter", "team", "assignee", "category", "product"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: list[str] | None = None
+    active: bool | None = None
+    priority: list[int] | None = None
+    support_level: int | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool | None = None
+    organization_id: int | None = None
+    reporter_id: int | None = None
+    category_id: int | None = None
+    is_emergency: bool | None = None
+    q: str | None = None
+
+
+ORDERINGS = {
+    "queue": ("priority", "created_at", "id"),  # the agents' queue: most urgent, then oldest
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "updated": ("-updated_at", "-id"),
+}
+
+
+def ticket_list(
+    *, user: Any, filters: TicketFilters | None = None, ordering: str = "newest"
+) -> QuerySet[Ticket]:
+    filters = filters or TicketFilters()
+    queryset = policies.visible(user, policies.VIEW, Ticket.objects.all())
+    queryset = _apply_filters(queryset, filters)
+    if filters.q:
+        queryset = search.filter_tickets(
+            queryset, filters.q, include_internal=policies.sees_internal(user)
+        )
+    return queryset.select_related(
+        "organization", "reporter", "team", "assignee", "category"
+    ).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
+
+
+def _apply_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
+    if filters.active is True:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif filters.active is False:
+        queryset = queryset.exclude(status__in=OPEN_STATUSES)
+    simple = {
+        "status__in": filters.status,
+        "priority__in": filters.priority,
+        "support_level": filters.support_level,
+        "team_id": filters.team_id,
+        "assignee_id": filters.assignee_id,
+        "organization_id": filters.organization_id,
+        "reporter_id": filters.reporter_id,
+        "category_id": filters.category_id,
+        "is_emergency": filters.is_emergency,
+    }
+    queryset = queryset.filter(**{k: v for k, v in simple.items() if v is not None})
+    if filters.unassigned is not None:
+        queryset = queryset.filter(assignee__isnull=filters.unassigned)
+    return queryset
+
+
+def ticket_messages(*, user: Any, ticket: Ticket) -> QuerySet[Message]:
+    """The conversation; internal notes only for the support side."""
+    messages = Message.objects.filter(ticket=ticket).select_related("author", "author_contact")
+    if not policies.sees_internal(user):
+        messages = messages.filter(kind="public")
+    return messages.prefetch_related(
+        Prefetch("attachments", queryset=_attachments_for(user))
+    ).order_by("created_at", "id")
+
+
+def ticket_events(*, user: Any, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The timeline; customers see the public kinds only."""
+    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    if not policies.sees_internal(user):
+        events = events.filter(is_public=True)
+    return events.order_by("at", "id")
+
+
+def ticket_attachments(*, user: Any, ticket: Ticket) -> QuerySet:
+    return _attachments_for(user).filter(ticket=ticket)
+
+
+def attachment_get(*, user: Any, reference: str | int, attachment_id: int) -> Any:
+    ticket = ticket_get(user=user, reference=reference)
+    attachment = ticket_attachments(user=user, ticket=ticket).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment
+
+
+def _attachments_for(user: Any) -> QuerySet:
+    from tierdesk.tickets.models import Attachment
+
+    attachments = Attachment.objects.order_by("created_at", "id")
+    if not policies.sees_internal(user):
+        attachments = attachments.filter(is_internal=False).filter(
+            Q(message__isnull=True) | Q(message__kind="public")
+        )
+    return attachments
+
+
+def category_list(*, user: Any) -> QuerySet[Category]:
+    """Categories are public configuration: everybody who files tickets needs them."""
+    return Category.objects.filter(is_active=True).select_related("parent")

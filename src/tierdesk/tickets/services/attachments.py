@@ -1,0 +1,80 @@
+"""Files on tickets: size-limited, content-addressed by SHA-256, stored through Django storage."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import unicodedata
+from pathlib import PurePosixPath
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+
+from tierdesk.accounts.principal import principal_of
+from tierdesk.core.clock import now
+from tierdesk.core.errors import InvalidInput
+from tierdesk.tickets.domain import Action
+from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket
+from tierdesk.tickets.services.base import check, record
+
+CHUNK = 64 * 1024
+
+
+def safe_filename(name: str) -> str:
+    """Keep only the last path part, drop control characters, never an empty or dot name."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PurePosixPath(name.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    name = name.strip(" .")
+    return name[:200] or "attachment"
+
+
+def attachment_add(
+    *,
+    actor: Any,
+    ticket: Ticket,
+    stream: IO[bytes],
+    filename: str,
+    content_type: str = "",
+    message: Message | None = None,
+    fact: str = "",
+    internal: bool = False,
+) -> Attachment:
+    check(actor, Action.ATTACH, ticket)
+    if fact and fact not in Fact.values:
+        raise InvalidInput(f"Unknown fact {fact!r}.", field="fact")
+    if internal and not principal_of(actor).is_staff_side:
+        raise InvalidInput("Only support staff add internal attachments.", field="internal")
+    name = safe_filename(filename)
+    digest, size = _hash_and_measure(stream)
+    limit = settings.TIERDESK_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        raise InvalidInput(f"{name} is {size:,} bytes; the limit is {limit:,} bytes.", field="file")
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    at = now()
+    attachment = Attachment(
+        ticket=ticket, message=message, filename=name, content_type=content_type[:100],
+        size=size, sha256=digest, fact=fact, is_internal=internal,
+        uploaded_by_id=getattr(actor, "pk", None), created_at=at,
+    )  # fmt: skip
+    with transaction.atomic():
+        stream.seek(0)
+        attachment.file.save(name, File(stream), save=False)
+        attachment.save()
+        record(
+            ticket, EventKind.ATTACHED, actor, at, public=not internal,
+            attachment=attachment.pk, filename=name, size=size, fact=fact,
+        )  # fmt: skip
+    return attachment
+
+
+def _hash_and_measure(stream: IO[bytes]) -> tuple[str, int]:
+    stream.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size

@@ -1,0 +1,88 @@
+"""Pieces every ticket service shares: the checks, compare-and-set, events, indexing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from tierdesk.core import search
+from tierdesk.core.clock import now
+from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from tierdesk.tickets import policies
+from tierdesk.tickets.domain import Action, may
+from tierdesk.tickets.models import PUBLIC_EVENT_KINDS, Ticket, TicketEvent
+
+
+def actor_id(actor: Any) -> int | None:
+    """The user id to record; ``None`` for Tierdesk itself (the SYSTEM actor)."""
+    return getattr(actor, "pk", None)
+
+
+def check(actor: Any, action: str, ticket: Ticket) -> None:
+    """Policy first (a ticket the actor cannot see is 404), then the transition table."""
+    if not policies.can(actor, policies.VIEW, ticket):
+        raise NotFound("No such ticket.")
+    if not policies.can(actor, action, ticket):
+        raise Forbidden(f"You may not {Action(action).value.replace('_', ' ')} this ticket.")
+    if action in Action.__members__.values() and not may(Action(action), ticket.status):
+        raise InvalidTransition(
+            f"A {ticket.status} ticket cannot be {_past(action)}.", field="status"
+        )
+
+
+def _past(action: str) -> str:
+    words = {
+        "reply": "replied to", "note": "noted", "attach": "attached to", "assign": "assigned",
+        "set_priority": "reprioritized", "set_impact": "given an impact", "update": "updated",
+        "escalate": "escalated", "hand_back": "handed back", "pend": "set pending",
+        "resume": "resumed", "resolve": "resolved", "close": "closed", "reopen": "reopened",
+    }  # fmt: skip
+    return words.get(action, action)
+
+
+def compare_and_set(ticket: Ticket, *, at: datetime | None = None, **changes: Any) -> None:
+    """Write ``changes`` only if nobody changed the ticket since it was read.
+
+    The UPDATE filters on the version the caller read and bumps it; zero rows means another
+    request won, and this one must not overwrite what it never saw.
+    """
+    changes["updated_at"] = at or now()
+    updated = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
+        version=F("version") + 1, **changes
+    )
+    if not updated:
+        raise Conflict(
+            f"{ticket.reference} was changed by someone else meanwhile; reload it and try again.",
+            field="version",
+        )
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.version += 1
+
+
+def record(
+    ticket: Ticket,
+    kind: str,
+    actor: Any,
+    at: datetime | None = None,
+    *,
+    public: bool | None = None,
+    **data: Any,
+) -> TicketEvent:
+    """Write one timeline event. Customers see it when its kind is public, unless told."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor_id=actor_id(actor),
+        data=data,
+        is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
+        at=at or now(),
+    )
+
+
+def reindex_on_commit(ticket: Ticket) -> None:
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: search.index_ticket(ticket_id))

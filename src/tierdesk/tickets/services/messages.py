@@ -1,0 +1,141 @@
+"""Public replies and internal notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core.clock import now
+from tierdesk.core.errors import InvalidInput, InvalidTransition
+from tierdesk.core.text import render_body
+from tierdesk.tickets.domain import Action, Status, status_after_reply
+from tierdesk.tickets.models import BodyFormat, Channel, EventKind, Message, MessageKind, Ticket
+from tierdesk.tickets.services.base import (
+    actor_id,
+    check,
+    compare_and_set,
+    record,
+    reindex_on_commit,
+)
+
+
+def ticket_reply(
+    *,
+    actor: Any,
+    ticket: Ticket,
+    body: str,
+    body_format: str = BodyFormat.MARKDOWN,
+    channel: str = Channel.PORTAL,
+) -> Message:
+    """A public reply. A customer's reply to a closed ticket opens a linked follow-up instead."""
+    check(actor, Action.REPLY, ticket)
+    _check_body(body)
+    principal = principal_of(actor)
+    if ticket.status == Status.CLOSED:
+        if principal.role is not Role.CONTACT and not principal.sees_everything:
+            raise InvalidTransition("The ticket is closed: reopen it before replying.")
+        return _follow_up(actor, ticket, body, body_format, channel)
+    by_agent = principal.is_agent
+    at = now()
+    new_status = status_after_reply(ticket.status, by_agent=by_agent, public=True)
+    with transaction.atomic():
+        changes: dict[str, Any] = {}
+        if new_status != ticket.status:
+            changes.update(status=new_status, pending_reason="", pending_note="")
+        if by_agent and ticket.first_response_at is None:
+            changes["first_response_at"] = at
+        old_status = ticket.status
+        compare_and_set(ticket, at=at, **changes)
+        message = _add_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
+        data: dict[str, Any] = {"message": message.pk, "by_agent": by_agent}
+        if changes.get("status"):
+            data["status"] = [old_status, new_status]
+        record(ticket, EventKind.REPLIED, actor, at, **data)
+        reindex_on_commit(ticket)
+    return message
+
+
+def ticket_note(
+    *, actor: Any, ticket: Ticket, body: str, body_format: str = BodyFormat.MARKDOWN
+) -> Message:
+    """An internal note: support's working notes, never shown to the customer."""
+    check(actor, Action.NOTE, ticket)
+    _check_body(body)
+    at = now()
+    with transaction.atomic():
+        message = _add_message(
+            ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
+        )
+        record(ticket, EventKind.NOTED, actor, at, message=message.pk)
+        reindex_on_commit(ticket)
+    return message
+
+
+def _check_body(body: str) -> None:
+    if not body or not body.strip():
+        raise InvalidInput("The message is empty.", field="body")
+
+
+def _add_message(
+    ticket: Ticket,
+    actor: Any,
+    body: str,
+    body_format: str,
+    kind: str,
+    channel: str,
+    at: Any,
+) -> Message:
+    if body_format not in BodyFormat.values:
+        raise InvalidInput(f"Unknown body format {body_format!r}.", field="body_format")
+    principal = principal_of(actor)
+    return Message.objects.create(
+        ticket=ticket,
+        author_id=actor_id(actor),
+        author_contact_id=principal.contact_id,
+        kind=kind,
+        by_agent=principal.is_agent,
+        channel=channel,
+        body=body,
+        body_format=body_format,
+        body_html=render_body(body, body_format),
+        created_at=at,
+    )
+
+
+def _follow_up(actor: Any, closed: Ticket, body: str, body_format: str, channel: str) -> Message:
+    from tierdesk.tickets.services.opening import ticket_open
+
+    follow_up = ticket_open(
+        actor=actor,
+        organization=closed.organization,
+        reporter=closed.reporter,
+        subject=closed.subject,
+        body=body,
+        body_format=body_format,
+        type=closed.type,
+        channel=channel,
+        category=closed.category,
+        product=closed.product,
+    )
+    link_follow_up(actor, closed, follow_up)
+    return follow_up.messages.get()
+
+
+def link_follow_up(actor: Any, closed: Ticket, follow_up: Ticket) -> None:
+    """Tie a new ticket to the closed one it continues, on both timelines."""
+    Ticket.objects.filter(pk=follow_up.pk).update(follow_up_of=closed)
+    follow_up.follow_up_of = closed
+    record(follow_up, EventKind.FOLLOWED_UP, actor, follow_up_of=closed.reference)
+    record(closed, EventKind.FOLLOWED_UP, actor, follow_up=follow_up.reference)
+
+
+def reopen_window_open(ticket: Ticket) -> bool:
+    """A done ticket may be reopened for ``TIERDESK_REOPEN_DAYS`` after it was last finished."""
+    finished = ticket.closed_at or ticket.resolved_at
+    if finished is None:
+        return True
+    return now() - finished <= timedelta(days=settings.TIERDESK_REOPEN_DAYS)

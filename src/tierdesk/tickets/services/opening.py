@@ -1,0 +1,188 @@
+"""Opening a ticket, from any channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tierdesk.accounts.models import Team
+from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core.clock import now
+from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
+from tierdesk.core.text import render_body
+from tierdesk.crm.models import Contact, Organization
+from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity, severity_from_impact
+from tierdesk.tickets.models import (
+    BodyFormat,
+    Category,
+    Channel,
+    EventKind,
+    Fact,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketType,
+)
+from tierdesk.tickets.services.base import actor_id, record, reindex_on_commit
+
+
+@dataclass(frozen=True)
+class Impact:
+    """X3: ``affected`` of ``total`` units (seats, agents, calls) cannot work."""
+
+    affected: int
+    total: int
+    unit: str = ""
+
+    def severity(self) -> Severity:
+        try:
+            return severity_from_impact(
+                self.affected,
+                self.total,
+                critical_percent=settings.TIERDESK_SEVERITY_CRITICAL_PERCENT,
+                major_percent=settings.TIERDESK_SEVERITY_MAJOR_PERCENT,
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="impact") from None
+
+
+def ticket_open(
+    *,
+    actor: Any,
+    organization: Organization,
+    subject: str,
+    body: str,
+    body_format: str = BodyFormat.MARKDOWN,
+    reporter: Contact | None = None,
+    type: str = TicketType.INCIDENT,
+    channel: str = Channel.PORTAL,
+    category: Category | None = None,
+    product: Any = None,
+    impact: Impact | None = None,
+    priority: int | None = None,
+    is_emergency: bool = False,
+    facts: dict[str, str] | None = None,
+    team: Team | None = None,
+) -> Ticket:
+    principal = principal_of(actor)
+    _check_may_open(actor, organization)
+    if principal.role is Role.CONTACT:
+        # A contact always reports for themselves, and cannot set the priority by decree.
+        reporter = Contact.objects.get(pk=principal.contact_id)
+        priority = None
+    _check_fields(subject, body, organization, reporter)
+    severity = impact.severity() if impact else None
+    chosen_priority = _initial_priority(priority, severity, is_emergency)
+    at = now()
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            subject=subject.strip(),
+            type=type,
+            channel=channel,
+            organization=organization,
+            reporter=reporter,
+            created_by_id=actor_id(actor),
+            category=category,
+            product=product,
+            priority=chosen_priority,
+            priority_overridden=priority is not None,
+            severity=severity.value if severity else "",
+            impact_affected=impact.affected if impact else None,
+            impact_total=impact.total if impact else None,
+            impact_unit=impact.unit if impact else "",
+            is_emergency=is_emergency,
+            facts=_clean_facts(facts),
+            team=team or default_team(organization, level=1),
+            created_at=at,
+            updated_at=at,
+        )
+        by_agent = principal.is_agent
+        Message.objects.create(
+            ticket=ticket,
+            author_id=actor_id(actor),
+            author_contact=reporter if not by_agent else None,
+            kind=MessageKind.PUBLIC,
+            by_agent=by_agent,
+            channel=channel,
+            body=body,
+            body_format=body_format,
+            body_html=render_body(body, body_format),
+            created_at=at,
+        )
+        record(
+            ticket, EventKind.OPENED, actor, at,
+            channel=channel, priority=chosen_priority, severity=ticket.severity,
+            emergency=is_emergency,
+        )  # fmt: skip
+        reindex_on_commit(ticket)
+    return ticket
+
+
+def _check_may_open(actor: Any, organization: Organization) -> None:
+    principal = principal_of(actor)
+    if principal.sees_everything or principal.role is Role.VENDOR_AGENT:
+        return
+    if principal.role is Role.CONTACT and organization.pk == principal.organization_id:
+        return
+    if principal.role is Role.PARTNER_AGENT and principal.organization_id in {
+        organization.pk,
+        organization.partner_id,
+    }:
+        return
+    if principal.role is Role.NOBODY:
+        raise Forbidden("Sign in to open a ticket.")
+    raise NotFound("No such organization.", field="organization")
+
+
+def _check_fields(
+    subject: str, body: str, organization: Organization, reporter: Contact | None
+) -> None:
+    if not subject.strip():
+        raise InvalidInput("A ticket needs a subject.", field="subject")
+    if len(subject) > 255:
+        raise InvalidInput("The subject is longer than 255 characters.", field="subject")
+    if not body.strip():
+        raise InvalidInput("Describe the problem: the body is empty.", field="body")
+    if reporter is not None and reporter.organization_id != organization.pk:
+        raise InvalidInput("The reporter belongs to another organization.", field="reporter")
+
+
+def _initial_priority(priority: int | None, severity: Severity | None, emergency: bool) -> int:
+    if priority is not None:
+        if priority not in Priority.values:
+            raise InvalidInput("Priority must be 1 (P1) to 4 (P4).", field="priority")
+        return priority
+    if emergency:
+        return Priority.P1
+    if severity is not None:
+        return DEFAULT_PRIORITY_FOR_SEVERITY[severity]
+    return Priority.P3
+
+
+def _clean_facts(facts: dict[str, str] | None) -> dict[str, str]:
+
+    cleaned = {}
+    for key, value in (facts or {}).items():
+        if key not in Fact.values:
+            raise InvalidInput(
+                f"Unknown fact {key!r}; known: {', '.join(Fact.values)}.", field="facts"
+            )
+        if str(value).strip():
+            cleaned[key] = str(value).strip()
+    return cleaned
+
+
+def default_team(organization: Organization, *, level: int) -> Team | None:
+    """The team that takes tickets at ``level``: the partner's desk for level 1 of a partner's
+    customer (P1), else the vendor's team working at that level."""
+    if level == 1 and organization.partner_id:
+        partner_team = Team.objects.filter(organization_id=organization.partner_id).first()
+        if partner_team:
+            return partner_team
+    return (
+        Team.objects.filter(organization__kind="vendor", support_level=level).order_by("id").first()
+    )
