@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tierdesk.accounts",
     "tierdesk.crm",
     "tierdesk.tickets",
+    "tierdesk.sla",
     "tierdesk.api",
 ]
 
@@ -237,3 +238,8 @@ TIERDESK_TICKET_NUMBER_OFFSET = env_int("TIERDESK_TICKET_NUMBER_OFFSET", 1000)
 TIERDESK_DEFAULT_REQUIRED_FACTS = env_list(
     "TIERDESK_DEFAULT_REQUIRED_FACTS", ["description", "system_details", "steps_tried"]
 )
+# P5: an emergency ticket's call-back commitment, counted around the clock whatever the plan.
+TIERDESK_EMERGENCY_RESPONSE_MINUTES = env_int("TIERDESK_EMERGENCY_RESPONSE_MINUTES", 30)
+# The SLA sweep: how often it runs, and how many due tickets one transaction takes.
+TIERDESK_SLA_SWEEP_SECONDS = env_int("TIERDESK_SLA_SWEEP_SECONDS", 30)
+TIERDESK_SLA_SWEEP_BATCH = env_int("TIERDESK_SLA_SWEEP_BATCH", 500)

@@ -106,3 +106,29 @@ class ApiToken(models.Model):
     @classmethod
     def generate(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class Notification(models.Model):
+    """Something a person should know: an SLA warning, a breach, an escalation step.
+
+    ``dedupe_key`` is unique: whoever raises a notification names it, so raising it twice (two
+    workers, a retried task) leaves one row. Mail delivery reads from here later.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -72,3 +72,27 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Subscription(models.Model):
+    """An organization's support plan over a term, for one product or for all (X1)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    plan = models.ForeignKey("sla.Plan", on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions",
+        help_text="Empty: the plan covers every product of the organization.",
+    )  # fmt: skip
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
+    seats = models.PositiveIntegerField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization", "-starts_on"]
+        indexes = [models.Index(fields=["organization", "starts_on"], name="subscription_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.plan}"

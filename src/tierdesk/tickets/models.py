@@ -80,13 +80,10 @@ class Priority(models.IntegerChoices):
     P4 = 4, "P4 Low"
 
 
-StatusChoices = models.TextChoices("StatusChoices", [(s.name, s.value) for s in Status])  # type: ignore[misc]
-PendingChoices = models.TextChoices(  # type: ignore[misc]
-    "PendingChoices", [(r.name, r.value) for r in PendingReason]
-)
-SeverityChoices = models.TextChoices(  # type: ignore[misc]
-    "SeverityChoices", [(s.name, s.value) for s in Severity]
-)
+# The lifecycle enums live in the pure domain module; these are their form/admin choices.
+STATUS_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in Status]
+PENDING_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in PendingReason]
+SEVERITY_CHOICES = [(s.value, s.value.capitalize()) for s in Severity]
 OPEN_STATUSES = [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
 
 
@@ -94,14 +91,14 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=255)
     type = models.CharField(max_length=20, choices=TicketType.choices, default=TicketType.INCIDENT)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
-    status = models.CharField(max_length=10, choices=StatusChoices.choices, default=Status.NEW)
-    pending_reason = models.CharField(max_length=20, choices=PendingChoices.choices, blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=Status.NEW)
+    pending_reason = models.CharField(max_length=20, choices=PENDING_CHOICES, blank=True)
     pending_note = models.TextField(blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P3)
     priority_overridden = models.BooleanField(
         default=False, help_text="An agent set the priority by hand; impact no longer moves it."
     )
-    severity = models.CharField(max_length=10, choices=SeverityChoices.choices, blank=True)
+    severity = models.CharField(max_length=10, choices=SEVERITY_CHOICES, blank=True)
     impact_affected = models.PositiveIntegerField(null=True, blank=True)
     impact_total = models.PositiveIntegerField(null=True, blank=True)
     impact_unit = models.CharField(max_length=30, blank=True, help_text="seats, agents, calls…")
@@ -142,6 +139,21 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    # SLA clocks, stored so lists and reports do no calendar maths; recomputed on events and by
+    # the sweep (see sla/clocks.py). Elapsed values are business seconds.
+    sla_plan = models.ForeignKey(
+        "sla.Plan", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    response_state = models.CharField(max_length=10, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    response_elapsed = models.PositiveIntegerField(default=0)
+    resolution_state = models.CharField(max_length=10, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_elapsed = models.PositiveIntegerField(default=0)
+    update_state = models.CharField(max_length=10, blank=True)
+    update_due_at = models.DateTimeField(null=True, blank=True)
+    # The earliest instant at which the sweep has something to do (warn, breach, escalate).
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # Compare-and-set: every write filters on the version it read and bumps it.
@@ -163,6 +175,11 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_next_check_idx",
+                condition=models.Q(sla_next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -281,6 +298,10 @@ class EventKind(models.TextChoices):
     FOLLOWED_UP = "followed_up", "Follow-up opened"
     UPDATED = "updated", "Updated"
     ATTACHED = "attached", "Attachment added"
+    PLAN_CHANGED = "plan_changed", "Support plan changed"
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    SLA_ESCALATED = "sla_escalated", "SLA escalation"
 
 
 # Events a customer may see on their timeline; the rest (who was assigned, internal notes,
@@ -313,3 +334,27 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---- Search (tierdesk.core.search) -----------------------------------------------------------
+
+
+class TicketSearchDocument(models.Model):
+    """A ticket's row in the search index; written and read only by ``tierdesk.core.search``.
+
+    The table is engine-specific (migration 0003): an FTS5 virtual table on SQLite, tsvector
+    columns with GIN indexes on PostgreSQL. The model declares only the key both share, so
+    Django knows the table (test flushes, cascading deletes) without describing the engine.
+    No database constraint: FTS5 cannot have one, and the bulk rebuild is faster without.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, db_constraint=False,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        db_table = "tickets_search"
+
+    def __str__(self) -> str:
+        return f"Search document of {self.ticket_id}"

@@ -3,6 +3,8 @@ before escalation to L2 (P4/P7). Admins edit categories afterwards; this is only
 
 from __future__ import annotations
 
+from typing import Any
+
 DEVICE = ["description", "system_details", "steps_tried"]
 DEVICE_WITH_EVIDENCE = [*DEVICE, "screenshots"]
 SERVER = ["description", "system_details", "logs", "steps_tried"]
@@ -47,7 +49,7 @@ CATEGORY_TREE: list[tuple[str, str, str, list[str], list[tuple[str, str, list[st
 ]  # fmt: skip
 
 
-def seed_categories(category_model: type) -> None:
+def seed_categories(category_model: Any) -> None:
     """Create the tree if missing; existing rows (possibly edited by admins) are left alone."""
     for position, (slug, name, audience, facts, children) in enumerate(CATEGORY_TREE):
         parent, _ = category_model.objects.get_or_create(

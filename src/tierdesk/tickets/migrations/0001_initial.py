@@ -199,9 +199,9 @@ class Migration(migrations.Migration):
                         blank=True,
                         choices=[
                             ("customer", "Customer"),
-                            ("third_party", "Third Party"),
-                            ("customer_side", "Customer Side"),
-                            ("remote_access", "Remote Access"),
+                            ("third_party", "Third party"),
+                            ("customer_side", "Customer side"),
+                            ("remote_access", "Remote access"),
                         ],
                         max_length=20,
                     ),

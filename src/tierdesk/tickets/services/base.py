@@ -11,6 +11,8 @@ from django.db.models import F
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from tierdesk.sla.clocks import CLOCK_EVENT_KINDS
+from tierdesk.sla.services import ticket_clocks_recompute
 from tierdesk.tickets import policies
 from tierdesk.tickets.domain import Action, may
 from tierdesk.tickets.models import PUBLIC_EVENT_KINDS, Ticket, TicketEvent
@@ -72,8 +74,12 @@ def record(
     public: bool | None = None,
     **data: Any,
 ) -> TicketEvent:
-    """Write one timeline event. Customers see it when its kind is public, unless told."""
-    return TicketEvent.objects.create(
+    """Write one timeline event. Customers see it when its kind is public, unless told.
+
+    An event that can move an SLA clock recomputes the ticket's clocks in the same transaction,
+    so the stored due times never lag behind the timeline.
+    """
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor_id=actor_id(actor),
@@ -81,6 +87,9 @@ def record(
         is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
         at=at or now(),
     )
+    if kind in CLOCK_EVENT_KINDS:
+        ticket_clocks_recompute(ticket, at=event.at)
+    return event
 
 
 def reindex_on_commit(ticket: Ticket) -> None:

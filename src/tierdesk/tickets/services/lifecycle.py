@@ -198,7 +198,8 @@ def ticket_escalate(
     if not reason.strip():
         raise InvalidInput("Say why the ticket is escalated.", field="reason")
     merged_facts = {**ticket.facts, **_clean_facts(facts)}
-    if ticket.support_level == 1:
+    # Tierdesk's own escalation (an SLA chain step) cannot wait for facts nobody gathered.
+    if ticket.support_level == 1 and principal_of(actor).role is not Role.SYSTEM:
         missing = missing_facts(ticket, merged_facts)
         if missing:
             raise MissingFacts(missing)

@@ -14,6 +14,7 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 from tierdesk.core.text import render_body
 from tierdesk.crm.models import Contact, Organization
+from tierdesk.sla.services import plan_for
 from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity, severity_from_impact
 from tierdesk.tickets.models import (
     BodyFormat,
@@ -72,14 +73,16 @@ def ticket_open(
     _check_may_open(actor, organization)
     if principal.role is Role.CONTACT:
         # A contact always reports for themselves, and cannot set the priority by decree.
-        reporter = Contact.objects.get(pk=principal.contact_id)
+        reporter = Contact.objects.get(pk=principal.contact_id or 0)
         priority = None
     _check_fields(subject, body, organization, reporter)
     severity = impact.severity() if impact else None
     chosen_priority = _initial_priority(priority, severity, is_emergency)
     at = now()
+    plan = plan_for(organization, product)
     with transaction.atomic():
         ticket = Ticket.objects.create(
+            sla_plan=plan,
             subject=subject.strip(),
             type=type,
             channel=channel,
@@ -116,7 +119,7 @@ def ticket_open(
         record(
             ticket, EventKind.OPENED, actor, at,
             channel=channel, priority=chosen_priority, severity=ticket.severity,
-            emergency=is_emergency,
+            emergency=is_emergency, plan=getattr(plan, "pk", None),
         )  # fmt: skip
         reindex_on_commit(ticket)
     return ticket

@@ -1,0 +1,238 @@
+"""A ticket's SLA clocks from its stored history: the bridge between the ORM and timeline.py.
+
+``ticket_clock_input`` reads the ticket's events once and turns them into the pure
+``ClockInput``; ``ticket_clocks_recompute`` stores the results in the ticket's clock columns and
+``sla_next_check_at``. It runs inside the transaction of every service that writes an event the
+clocks care about, so the stored columns never lag behind the timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from tierdesk.core.clock import now
+from tierdesk.sla import clock
+from tierdesk.sla.calendars import clock_calendar
+from tierdesk.sla.models import DurationUnit, Plan, Target
+from tierdesk.sla.timeline import (
+    FIRST_RESPONSE,
+    NEXT_UPDATE,
+    RESOLUTION,
+    ClockInput,
+    ClockResult,
+    Regime,
+    Span,
+    TargetSpec,
+    compute_clocks,
+)
+
+ALWAYS_OPEN = clock.Calendar(timezone="UTC", always_open=True)
+PAUSING_REASONS = {"customer", "customer_side", "remote_access"}
+
+# Event kinds whose arrival can move a clock; other events (notes, assignment) leave them alone.
+CLOCK_EVENT_KINDS = frozenset(
+    {
+        "opened", "replied", "priority_changed", "impact_set", "pended", "resumed",
+        "resolved", "closed", "reopened", "plan_changed",
+    }
+)  # fmt: skip
+FIRED_EVENT_KINDS = {
+    "sla_warning": "warning",
+    "sla_breached": "breach",
+    "sla_escalated": "escalation",
+}
+
+
+@dataclass(frozen=True)
+class EventFact:
+    kind: str
+    at: datetime
+    data: dict[str, Any]
+
+
+@dataclass
+class TicketClocks:
+    """Everything known about a ticket's clocks at one instant."""
+
+    input: ClockInput
+    results: dict[str, ClockResult]
+    plan: Plan | None
+    fired: set[tuple[str, str, int, int]]  # (metric, kind, step, cycle)
+    cycles: dict[str, int]
+
+
+def target_seconds(target: Target, calendar: clock.Calendar) -> int | None:
+    if target.amount is None:
+        return None
+    if target.unit == DurationUnit.BUSINESS_DAYS:
+        return clock.business_days(target.amount, calendar)
+    return target.amount * (3600 if target.unit == DurationUnit.HOURS else 60)
+
+
+def _targets_by_plan(plan_ids: Iterable[int]) -> dict[tuple[int, int, str], TargetSpec]:
+    specs = {}
+    for target in Target.objects.filter(plan_id__in=set(plan_ids)).select_related("calendar"):
+        calendar = clock_calendar(target.calendar)
+        specs[(target.plan_id, target.priority, target.metric)] = TargetSpec(
+            seconds=target_seconds(target, calendar),
+            calendar=calendar,
+            calendar_name=target.calendar.name,
+        )
+    return specs
+
+
+def _regime_targets(
+    specs: dict[tuple[int, int, str], TargetSpec],
+    plan_id: int | None,
+    priority: int,
+    emergency: bool,
+) -> dict[str, TargetSpec]:
+    targets = {}
+    for metric in (FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION):
+        spec = specs.get((plan_id or 0, priority, metric))
+        if spec is not None:
+            targets[metric] = spec
+    if emergency:
+        # P5: an emergency gets the call-back commitment around the clock, whatever the plan,
+        # and the plan's P1 resolution target.
+        minutes = settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES
+        targets[FIRST_RESPONSE] = TargetSpec(minutes * 60, ALWAYS_OPEN, "Around the clock")
+        p1 = specs.get((plan_id or 0, 1, RESOLUTION))
+        if p1 is not None:
+            targets[RESOLUTION] = p1
+    return targets
+
+
+def _regimes(ticket: Any, events: Sequence[EventFact]) -> tuple[list[Regime], set[int]]:
+    """Each stretch of (plan, priority, emergency) the ticket went through, from its events."""
+    states: list[tuple[datetime, int | None, int, bool, str]] = []
+    plan_id, priority, emergency = ticket.sla_plan_id, ticket.priority, ticket.is_emergency
+    for event in events:
+        if event.kind == "opened":
+            plan_id = event.data.get("plan", plan_id)
+            priority = event.data.get("priority", priority)
+            emergency = event.data.get("emergency", emergency)
+            states.append((event.at, plan_id, priority, emergency, f"P{priority}"))
+        elif event.kind in {"priority_changed", "impact_set"} and "priority" in event.data:
+            old, new = event.data["priority"]
+            if old != new:
+                priority = new
+                states.append((event.at, plan_id, priority, emergency, f"P{old} → P{new}"))
+        elif event.kind == "plan_changed":
+            plan_id = event.data["plan"][1]
+            states.append(
+                (event.at, plan_id, priority, emergency, f"plan {event.data.get('name', plan_id)}")
+            )
+    if not states:
+        states.append((ticket.created_at, plan_id, priority, emergency, f"P{priority}"))
+    plan_ids = {state[1] for state in states if state[1]}
+    specs = _targets_by_plan(plan_ids)
+    regimes = [
+        Regime(since=at, targets=_regime_targets(specs, plan, prio, emerg), label=label)
+        for at, plan, prio, emerg, label in states
+    ]
+    return regimes, plan_ids
+
+
+def _pauses(events: Sequence[EventFact], third_party_pauses: bool) -> list[Span]:
+    reasons = PAUSING_REASONS | ({"third_party"} if third_party_pauses else set())
+    pauses: list[Span] = []
+    paused_since: datetime | None = None
+    for event in events:
+        if event.kind == "pended" and event.data.get("reason") in reasons:
+            paused_since = event.at
+        elif paused_since is not None and _leaves_pending(event):
+            pauses.append((paused_since, event.at))
+            paused_since = None
+    if paused_since is not None:
+        pauses.append((paused_since, None))
+    return pauses
+
+
+def _leaves_pending(event: EventFact) -> bool:
+    if event.kind == "resumed":
+        return True
+    status = event.data.get("status")
+    return bool(status) and status[0] == "pending"
+
+
+def _runs(ticket: Any, events: Sequence[EventFact]) -> tuple[dict[str, list[Span]], dict[str, int]]:
+    opened = ticket.created_at
+    first_resolved = next((e.at for e in events if e.kind == "resolved"), None)
+    responded = min(filter(None, [ticket.first_response_at, first_resolved]), default=None)
+    runs: dict[str, list[Span]] = {FIRST_RESPONSE: [(opened, responded)]}
+    resolution: list[Span] = []
+    start: datetime | None = opened
+    last_agent_reply: datetime | None = None
+    agent_replies = 0
+    for event in events:
+        if event.kind == "resolved" and start is not None:
+            resolution.append((start, event.at))
+            start = None
+        elif event.kind == "reopened" and start is None:
+            start = event.at
+        elif event.kind == "replied" and event.data.get("by_agent"):
+            last_agent_reply = event.at
+            agent_replies += 1
+    if start is not None:
+        resolution.append((start, None))
+    runs[RESOLUTION] = resolution
+    if last_agent_reply is not None and start is not None:
+        runs[NEXT_UPDATE] = [(max(last_agent_reply, start), None)]
+    return runs, {NEXT_UPDATE: agent_replies}
+
+
+def load_events(ticket: Any) -> list[EventFact]:
+    from tierdesk.tickets.models import TicketEvent
+
+    rows = TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("at", "id")
+    return [EventFact(kind, at, data) for kind, at, data in rows.values_list("kind", "at", "data")]
+
+
+def ticket_clocks(
+    ticket: Any, *, at: datetime | None = None, events: list[EventFact] | None = None
+) -> TicketClocks:
+    events = load_events(ticket) if events is None else events
+    regimes, _plan_ids = _regimes(ticket, events)
+    plan = _plan(ticket)
+    runs, cycles = _runs(ticket, events)
+    data = ClockInput(
+        now=at or now(),
+        regimes=regimes,
+        runs=runs,
+        pauses=_pauses(events, bool(plan and plan.third_party_pauses)),
+        warning_percent=plan.warning_percent if plan else 75,
+    )
+    fired = {
+        (
+            e.data.get("metric", ""),
+            FIRED_EVENT_KINDS[e.kind],
+            e.data.get("step", 0),
+            e.data.get("cycle", 0),
+        )
+        for e in events
+        if e.kind in FIRED_EVENT_KINDS
+    }
+    return TicketClocks(data, compute_clocks(data), plan, fired, cycles)
+
+
+def _plan(ticket: Any) -> Plan | None:
+    if ticket.sla_plan_id is None:
+        return None
+    cached = getattr(ticket, "_sla_plan_cache", None)
+    if cached is None or cached.pk != ticket.sla_plan_id:
+        cached = Plan.objects.get(pk=ticket.sla_plan_id)
+        ticket._sla_plan_cache = cached
+    return cached
+
+
+def escalation_due_at(step: Any, breached_at: datetime, spec_calendar: clock.Calendar) -> datetime:
+    delay = timedelta(minutes=step.delay_minutes)
+    if step.delay_business:
+        return clock.deadline(spec_calendar, breached_at, delay)
+    return breached_at + delay

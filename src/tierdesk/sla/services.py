@@ -1,0 +1,290 @@
+"""Writes of the SLA engine: which plan applies, storing clock state, and the sweep's actions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from tierdesk.accounts.models import Agent, Notification
+from tierdesk.accounts.principal import SYSTEM
+from tierdesk.core.clock import now
+from tierdesk.sla.clocks import TicketClocks, escalation_due_at, ticket_clocks
+from tierdesk.sla.models import AlertKind, EscalationStep, Plan, SlaAlert
+from tierdesk.sla.timeline import FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION
+
+log = logging.getLogger(__name__)
+
+STATE_COLUMNS = {
+    FIRST_RESPONSE: ("response_state", "response_due_at", "response_elapsed"),
+    RESOLUTION: ("resolution_state", "resolution_due_at", "resolution_elapsed"),
+    NEXT_UPDATE: ("update_state", "update_due_at", None),
+}
+
+
+# ---- which plan ----------------------------------------------------------------------------
+
+
+def plan_for(organization: Any, product: Any = None, *, on: date | None = None) -> Plan | None:
+    """The organization's active subscription for the product (or for all products), else its
+    partner's, else the default plan."""
+    from tierdesk.crm.models import Subscription
+
+    day = on or now().date()
+    active = Subscription.objects.filter(
+        Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    ).select_related("plan")
+    product_id = getattr(product, "pk", product)
+    for org_id in filter(None, [organization.pk, organization.partner_id]):
+        mine = [
+            s for s in active.filter(organization_id=org_id) if s.product_id in {product_id, None}
+        ]
+        if mine:
+            # A subscription naming the product wins over one covering every product.
+            mine.sort(key=lambda s: (s.product_id is None, -s.starts_on.toordinal()))
+            return mine[0].plan
+    return Plan.objects.filter(is_default=True).order_by("id").first()
+
+
+def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:
+    """Re-choose the ticket's plan (after a subscription or product change); True if it moved."""
+    from tierdesk.tickets.services.base import compare_and_set, record
+
+    plan = plan_for(ticket.organization, ticket.product_id)
+    new_id = plan.pk if plan else None
+    if new_id == ticket.sla_plan_id:
+        return False
+    old_id = ticket.sla_plan_id
+    with transaction.atomic():
+        compare_and_set(ticket, sla_plan_id=new_id)
+        record(
+            ticket, "plan_changed", actor, plan=[old_id, new_id], name=getattr(plan, "name", None)
+        )
+    return True
+
+
+# ---- storing the clocks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    metric: str
+    kind: str
+    step: int
+    cycle: int
+    due_at: datetime
+    escalation: EscalationStep | None = None
+
+
+def planned_actions(clocks: TicketClocks, steps: list[EscalationStep]) -> list[PlannedAction]:
+    """What the sweep still has to do for this ticket, fired or not, with when."""
+    actions: list[PlannedAction] = []
+    at = clocks.input.now
+    for metric, result in clocks.results.items():
+        if result.target is None:
+            continue
+        cycle = clocks.cycles.get(metric, 0)
+        running = result.stopped_at is None
+        breached = result.breached_at
+        if running and result.warn_at and not (breached and breached <= at):
+            actions.append(PlannedAction(metric, AlertKind.WARNING, 0, cycle, result.warn_at))
+        if breached is not None:
+            actions.append(PlannedAction(metric, AlertKind.BREACH, 0, cycle, breached))
+        if metric == RESOLUTION and running and breached is not None and result.state == "breached":
+            calendar = _current_calendar(clocks, metric)
+            for step in steps:
+                due = escalation_due_at(step, breached, calendar)
+                actions.append(
+                    PlannedAction(metric, AlertKind.ESCALATION, step.position, cycle, due, step)
+                )
+    return [a for a in actions if (a.metric, a.kind, a.step, a.cycle) not in clocks.fired]
+
+
+def _current_calendar(clocks: TicketClocks, metric: str) -> Any:
+    regimes = clocks.input.regimes
+    for regime in reversed(regimes):
+        spec = regime.targets.get(metric)
+        if spec is not None:
+            return spec.calendar
+    from tierdesk.sla.clocks import ALWAYS_OPEN
+
+    return ALWAYS_OPEN
+
+
+def _steps(plan: Plan | None) -> list[EscalationStep]:
+    if plan is None:
+        return []
+    cached = getattr(plan, "_steps_cache", None)
+    if cached is None:
+        cached = list(plan.escalation_steps.prefetch_related("notify_users").order_by("position"))
+        plan._steps_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def clock_columns(clocks: TicketClocks, next_check: datetime | None) -> dict[str, Any]:
+    columns: dict[str, Any] = {"sla_next_check_at": next_check}
+    for metric, (state_col, due_col, elapsed_col) in STATE_COLUMNS.items():
+        result = clocks.results.get(metric)
+        columns[state_col] = result.state if result else ""
+        columns[due_col] = result.due_at if result else None
+        if elapsed_col:
+            columns[elapsed_col] = result.elapsed if result else 0
+    return columns
+
+
+def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> TicketClocks:
+    """Recompute and store the ticket's clocks; called inside the writing transaction."""
+    from tierdesk.tickets.models import Ticket
+
+    clocks = ticket_clocks(ticket, at=at)
+    pending = planned_actions(clocks, _steps(clocks.plan))
+    next_check = min((a.due_at for a in pending), default=None)
+    columns = clock_columns(clocks, next_check)
+    Ticket.objects.filter(pk=ticket.pk).update(**columns)
+    for name, value in columns.items():
+        setattr(ticket, name, value)
+    return clocks
+
+
+# ---- the sweep -----------------------------------------------------------------------------
+
+
+def sla_sweep(
+    *, batch_size: int = 500, at: datetime | None = None, max_batches: int | None = None
+) -> int:
+    """Act on every ticket whose ``sla_next_check_at`` has come; returns how many were handled.
+
+    Any number of workers may run this at once. On PostgreSQL each batch is claimed with
+    ``FOR UPDATE SKIP LOCKED`` so workers share the work; everywhere, each action is first
+    recorded under a unique key (SlaAlert), and only the worker whose insert succeeded writes the
+    event and the notifications. A worker killed mid-batch rolls back its transaction: the
+    tickets keep their ``sla_next_check_at`` and the next sweep takes them.
+    """
+    handled = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        done = _sweep_batch(batch_size, at or now())
+        handled += done
+        batches += 1
+        if done < batch_size:
+            break
+    return handled
+
+
+def _sweep_batch(batch_size: int, at: datetime) -> int:
+    from tierdesk.tickets.models import Ticket
+
+    with transaction.atomic():
+        due = Ticket.objects.filter(sla_next_check_at__lte=at).order_by("sla_next_check_at", "id")
+        due = due.select_related("organization", "team", "assignee", "team__lead")
+        tickets = list(due.select_for_update(skip_locked=True, of=("self",))[:batch_size])
+        for ticket in tickets:
+            _sweep_ticket(ticket, at)
+    return len(tickets)
+
+
+def _sweep_ticket(ticket: Any, at: datetime) -> None:
+    from tierdesk.tickets.models import Ticket
+
+    old_next = ticket.sla_next_check_at
+    clocks = ticket_clocks(ticket, at=at)
+    for action in planned_actions(clocks, _steps(clocks.plan)):
+        if action.due_at <= at:
+            _fire(ticket, action, at)
+    ticket.refresh_from_db()
+    clocks = ticket_clocks(ticket, at=at)
+    pending = [a for a in planned_actions(clocks, _steps(clocks.plan)) if a.due_at > at]
+    next_check = min((a.due_at for a in pending), default=None)
+    # Compare-and-set: if an event recomputed the ticket meanwhile, its value stands.
+    Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=old_next).update(
+        **clock_columns(clocks, next_check)
+    )
+
+
+def _fire(ticket: Any, action: PlannedAction, at: datetime) -> None:
+    """Record the action once (the unique key decides), then tell people and raise levels."""
+    try:
+        with transaction.atomic():
+            SlaAlert.objects.create(
+                ticket=ticket, metric=action.metric, cycle=action.cycle, kind=action.kind,
+                step=action.step, due_at=action.due_at, fired_at=at,
+            )  # fmt: skip
+    except IntegrityError:
+        return  # another worker fired it first
+    from tierdesk.tickets.services.base import record
+
+    event_kind = {"warning": "sla_warning", "breach": "sla_breached", "escalation": "sla_escalated"}
+    step = action.escalation
+    record(
+        ticket, event_kind[action.kind], SYSTEM, at,
+        metric=action.metric, step=action.step, cycle=action.cycle,
+        due_at=action.due_at.isoformat(), name=step.name if step else None,
+    )  # fmt: skip
+    _notify(ticket, action, at)
+    if step is not None:
+        _raise(ticket, step)
+
+
+def _recipients(ticket: Any, action: PlannedAction) -> set[Any]:
+    roles = {"assignee", "team_lead"}
+    users: set[Any] = set()
+    if action.escalation is not None:
+        roles = set(action.escalation.notify_roles)
+        users |= set(action.escalation.notify_users.all())
+    if "assignee" in roles and ticket.assignee is not None:
+        users.add(ticket.assignee)
+    if "team_lead" in roles and ticket.team is not None and ticket.team.lead is not None:
+        users.add(ticket.team.lead)
+    if "managers" in roles:
+        users |= {
+            agent.user for agent in Agent.objects.filter(is_manager=True).select_related("user")
+        }
+    return {user for user in users if user.is_active}
+
+
+TITLES = {
+    "warning": "{ref}: {metric} target {pct}% used, due {due:%Y-%m-%d %H:%M %Z}",
+    "breach": "{ref}: {metric} target breached (was due {due:%Y-%m-%d %H:%M %Z})",
+    "escalation": "{ref}: escalated to {name} ({metric} target breached)",
+}
+
+
+def _notify(ticket: Any, action: PlannedAction, at: datetime) -> None:
+    title = TITLES[action.kind].format(
+        ref=ticket.reference, metric=action.metric.replace("_", " "), due=action.due_at,
+        pct=getattr(ticket.sla_plan, "warning_percent", 75),
+        name=action.escalation.name if action.escalation else "",
+    )  # fmt: skip
+    key = f"sla:{ticket.pk}:{action.metric}:{action.cycle}:{action.kind}:{action.step}"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                ticket=ticket,
+                kind=f"sla_{action.kind}",
+                title=title[:255],
+                dedupe_key=f"{key}:{user.pk}",
+                created_at=at,
+            )
+            for user in _recipients(ticket, action)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _raise(ticket: Any, step: EscalationStep) -> None:
+    from tierdesk.tickets import services
+
+    reason = f"SLA escalation: {step.name}"
+    if step.raise_priority and step.raise_priority < ticket.priority:
+        services.ticket_set_priority(
+            actor=SYSTEM, ticket=ticket, priority=step.raise_priority, reason=reason
+        )
+    if step.raise_level and step.raise_level > ticket.support_level:
+        services.ticket_escalate(
+            actor=SYSTEM, ticket=ticket, to_level=step.raise_level, reason=reason
+        )
