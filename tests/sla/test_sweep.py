@@ -169,10 +169,9 @@ def test_a_killed_sweep_loses_nothing(p2_ticket):
     class Killed(Exception):
         pass
 
-    with time_machine.travel(ist(MON, 12), tick=False), pytest.raises(Killed):
-        with transaction.atomic():
-            sla_sweep()
-            raise Killed  # the worker dies before its transaction commits
+    with time_machine.travel(ist(MON, 12), tick=False), pytest.raises(Killed), transaction.atomic():
+        sla_sweep()
+        raise Killed  # the worker dies before its transaction commits
     assert sla_events(p2_ticket) == []
     sweep_at(ist(MON, 12))
     assert sla_events(p2_ticket) == [("sla_warning", "first_response", 0)]

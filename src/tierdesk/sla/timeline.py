@@ -104,9 +104,7 @@ def _regime_at(regimes: Sequence[Regime], instant: datetime) -> int:
     return index
 
 
-def _split(
-    span: Span, regimes: Sequence[Regime], now: datetime
-) -> list[tuple[datetime, datetime | None, int]]:
+def _split(span: Span, regimes: Sequence[Regime]) -> list[tuple[datetime, datetime | None, int]]:
     """Cut a run span at each regime change inside it."""
     start, end = span
     pieces = []
