@@ -98,16 +98,16 @@ def calendar_touch(calendar: Calendar) -> None:
     calendar.refresh_from_db(fields=["revision"])
 
 
-def calendar_from_file_data(data: dict[str, Any]) -> clock.Calendar:
-    """The ``sla due`` calendar file: clock.Calendar's JSON plus holiday_country/subdivision."""
+def calendar_from_file_data(data: dict[str, Any], *, around_year: int) -> clock.Calendar:
+    """The ``sla due`` calendar file: clock.Calendar's JSON plus holiday_country/subdivision,
+    with the national set for the years around ``around_year``."""
     data = dict(data)
     country = data.pop("holiday_country", None)
     subdivision = data.pop("holiday_subdivision", None)
     base = clock.Calendar.from_dict(data)
     if not country:
         return base
-    this_year = now().year
-    years = range(this_year - YEARS_BACK, this_year + YEARS_AHEAD + 1)
+    years = range(around_year - YEARS_BACK, around_year + YEARS_AHEAD + 1)
     national = set(national_holidays(country, subdivision, years))
     return clock.Calendar(
         timezone=base.timezone,

@@ -7,268 +7,761 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tickets', '0003_search'),
+        ("tickets", "0003_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Calendar',
+            name="Calendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('timezone', models.CharField(default='UTC', help_text='IANA name, e.g. Asia/Kolkata', max_length=64)),
-                ('always_open', models.BooleanField(default=False, help_text='24x7: counts every minute.')),
-                ('holiday_country', models.CharField(blank=True, help_text='ISO country code of a national holiday set (IN, GB…).', max_length=8)),
-                ('holiday_subdivision', models.CharField(blank=True, help_text='e.g. ENG, KA', max_length=16)),
-                ('revision', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC", help_text="IANA name, e.g. Asia/Kolkata", max_length=64
+                    ),
+                ),
+                (
+                    "always_open",
+                    models.BooleanField(default=False, help_text="24x7: counts every minute."),
+                ),
+                (
+                    "holiday_country",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO country code of a national holiday set (IN, GB…).",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "holiday_subdivision",
+                    models.CharField(blank=True, help_text="e.g. ENG, KA", max_length=16),
+                ),
+                ("revision", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_default', models.BooleanField(default=False, help_text='Applies when neither the organization nor its partner has a plan.')),
-                ('warning_percent', models.PositiveSmallIntegerField(default=75, help_text='Warn the assignee and team lead when this share of a target is used.')),
-                ('third_party_pauses', models.BooleanField(default=False, help_text='Waiting on a third party stops the clocks.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Applies when neither the organization nor its partner has a plan.",
+                    ),
+                ),
+                (
+                    "warning_percent",
+                    models.PositiveSmallIntegerField(
+                        default=75,
+                        help_text="Warn the assignee and team lead when this share of a target is used.",
+                    ),
+                ),
+                (
+                    "third_party_pauses",
+                    models.BooleanField(
+                        default=False, help_text="Waiting on a third party stops the clocks."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCalendar',
+            name="HistoricalCalendar",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100)),
-                ('timezone', models.CharField(default='UTC', help_text='IANA name, e.g. Asia/Kolkata', max_length=64)),
-                ('always_open', models.BooleanField(default=False, help_text='24x7: counts every minute.')),
-                ('holiday_country', models.CharField(blank=True, help_text='ISO country code of a national holiday set (IN, GB…).', max_length=8)),
-                ('holiday_subdivision', models.CharField(blank=True, help_text='e.g. ENG, KA', max_length=16)),
-                ('revision', models.PositiveIntegerField(default=1)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC", help_text="IANA name, e.g. Asia/Kolkata", max_length=64
+                    ),
+                ),
+                (
+                    "always_open",
+                    models.BooleanField(default=False, help_text="24x7: counts every minute."),
+                ),
+                (
+                    "holiday_country",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO country code of a national holiday set (IN, GB…).",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "holiday_subdivision",
+                    models.CharField(blank=True, help_text="e.g. ENG, KA", max_length=16),
+                ),
+                ("revision", models.PositiveIntegerField(default=1)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical calendar',
-                'verbose_name_plural': 'historical calendars',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalHoliday',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('recurs_yearly', models.BooleanField(default=False, help_text='Same day and month every year.')),
-                ('source', models.CharField(choices=[('custom', 'Added by hand'), ('national', 'Generated from a national set')], default='custom', max_length=10)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('calendar', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.calendar')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical holiday',
-                'verbose_name_plural': 'historical holidays',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPlan',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('is_default', models.BooleanField(default=False, help_text='Applies when neither the organization nor its partner has a plan.')),
-                ('warning_percent', models.PositiveSmallIntegerField(default=75, help_text='Warn the assignee and team lead when this share of a target is used.')),
-                ('third_party_pauses', models.BooleanField(default=False, help_text='Waiting on a third party stops the clocks.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical plan',
-                'verbose_name_plural': 'historical plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalWorkingInterval',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('opens_at', models.TimeField()),
-                ('closes_at', models.TimeField(help_text='00:00 means midnight at the end of the day.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('calendar', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.calendar')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical working interval',
-                'verbose_name_plural': 'historical working intervals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTarget',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'P1'), (2, 'P2'), (3, 'P3'), (4, 'P4')])),
-                ('metric', models.CharField(choices=[('first_response', 'First response'), ('next_update', 'Next update'), ('resolution', 'Resolution')], max_length=20)),
-                ('amount', models.PositiveIntegerField(blank=True, null=True)),
-                ('unit', models.CharField(choices=[('minutes', 'Minutes'), ('hours', 'Hours'), ('business_days', 'Business days')], default='hours', max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('calendar', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.calendar')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.plan')),
-            ],
-            options={
-                'verbose_name': 'historical target',
-                'verbose_name_plural': 'historical targets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical calendar",
+                "verbose_name_plural": "historical calendars",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEscalationStep',
+            name="HistoricalHoliday",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(help_text='e.g. Senior product manager', max_length=100)),
-                ('delay_minutes', models.PositiveIntegerField(default=0, help_text='After the breach.')),
-                ('delay_business', models.BooleanField(default=False, help_text="Count the delay in the target's calendar instead of real time.")),
-                ('notify_roles', models.JSONField(blank=True, default=list, help_text='Any of "assignee", "team_lead", "managers".')),
-                ('raise_level', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('raise_priority', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.plan')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "recurs_yearly",
+                    models.BooleanField(default=False, help_text="Same day and month every year."),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("custom", "Added by hand"),
+                            ("national", "Generated from a national set"),
+                        ],
+                        default="custom",
+                        max_length=10,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sla.calendar",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical escalation step',
-                'verbose_name_plural': 'historical escalation steps',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical holiday",
+                "verbose_name_plural": "historical holidays",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='WorkingInterval',
+            name="HistoricalPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('opens_at', models.TimeField()),
-                ('closes_at', models.TimeField(help_text='00:00 means midnight at the end of the day.')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='intervals', to='sla.calendar')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Applies when neither the organization nor its partner has a plan.",
+                    ),
+                ),
+                (
+                    "warning_percent",
+                    models.PositiveSmallIntegerField(
+                        default=75,
+                        help_text="Warn the assignee and team lead when this share of a target is used.",
+                    ),
+                ),
+                (
+                    "third_party_pauses",
+                    models.BooleanField(
+                        default=False, help_text="Waiting on a third party stops the clocks."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'opens_at'],
+                "verbose_name": "historical plan",
+                "verbose_name_plural": "historical plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalWorkingInterval",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("opens_at", models.TimeField()),
+                (
+                    "closes_at",
+                    models.TimeField(help_text="00:00 means midnight at the end of the day."),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sla.calendar",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical working interval",
+                "verbose_name_plural": "historical working intervals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalTarget",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")]
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response"),
+                            ("next_update", "Next update"),
+                            ("resolution", "Resolution"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "Minutes"),
+                            ("hours", "Hours"),
+                            ("business_days", "Business days"),
+                        ],
+                        default="hours",
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sla.calendar",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sla.plan",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical target",
+                "verbose_name_plural": "historical targets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalEscalationStep",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(help_text="e.g. Senior product manager", max_length=100)),
+                (
+                    "delay_minutes",
+                    models.PositiveIntegerField(default=0, help_text="After the breach."),
+                ),
+                (
+                    "delay_business",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Count the delay in the target's calendar instead of real time.",
+                    ),
+                ),
+                (
+                    "notify_roles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Any of "assignee", "team_lead", "managers".',
+                    ),
+                ),
+                ("raise_level", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("raise_priority", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sla.plan",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical escalation step",
+                "verbose_name_plural": "historical escalation steps",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="WorkingInterval",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("opens_at", models.TimeField()),
+                (
+                    "closes_at",
+                    models.TimeField(help_text="00:00 means midnight at the end of the day."),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="intervals",
+                        to="sla.calendar",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["weekday", "opens_at"],
             },
         ),
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('recurs_yearly', models.BooleanField(default=False, help_text='Same day and month every year.')),
-                ('source', models.CharField(choices=[('custom', 'Added by hand'), ('national', 'Generated from a national set')], default='custom', max_length=10)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holidays', to='sla.calendar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "recurs_yearly",
+                    models.BooleanField(default=False, help_text="Same day and month every year."),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("custom", "Added by hand"),
+                            ("national", "Generated from a national set"),
+                        ],
+                        default="custom",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holidays",
+                        to="sla.calendar",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('calendar', 'date'), name='holiday_once_per_day')],
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("calendar", "date"), name="holiday_once_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EscalationStep',
+            name="EscalationStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(help_text='e.g. Senior product manager', max_length=100)),
-                ('delay_minutes', models.PositiveIntegerField(default=0, help_text='After the breach.')),
-                ('delay_business', models.BooleanField(default=False, help_text="Count the delay in the target's calendar instead of real time.")),
-                ('notify_roles', models.JSONField(blank=True, default=list, help_text='Any of "assignee", "team_lead", "managers".')),
-                ('raise_level', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('raise_priority', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('notify_users', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalation_steps', to='sla.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(help_text="e.g. Senior product manager", max_length=100)),
+                (
+                    "delay_minutes",
+                    models.PositiveIntegerField(default=0, help_text="After the breach."),
+                ),
+                (
+                    "delay_business",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Count the delay in the target's calendar instead of real time.",
+                    ),
+                ),
+                (
+                    "notify_roles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Any of "assignee", "team_lead", "managers".',
+                    ),
+                ),
+                ("raise_level", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("raise_priority", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "notify_users",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalation_steps",
+                        to="sla.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'position'), name='escalation_step_position')],
+                "ordering": ["plan", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "position"), name="escalation_step_position"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlaAlert',
+            name="SlaAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(choices=[('first_response', 'First response'), ('next_update', 'Next update'), ('resolution', 'Resolution')], max_length=20)),
-                ('cycle', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('warning', 'Warning'), ('breach', 'Breach'), ('escalation', 'Escalation step')], max_length=10)),
-                ('step', models.PositiveSmallIntegerField(default=0, help_text='Escalation position; 0 otherwise.')),
-                ('due_at', models.DateTimeField(help_text='When it was due to happen.')),
-                ('fired_at', models.DateTimeField(help_text='When the sweep acted.')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sla_alerts', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response"),
+                            ("next_update", "Next update"),
+                            ("resolution", "Resolution"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("cycle", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("warning", "Warning"),
+                            ("breach", "Breach"),
+                            ("escalation", "Escalation step"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "step",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Escalation position; 0 otherwise."
+                    ),
+                ),
+                ("due_at", models.DateTimeField(help_text="When it was due to happen.")),
+                ("fired_at", models.DateTimeField(help_text="When the sweep acted.")),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_alerts",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fired_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('ticket', 'metric', 'cycle', 'kind', 'step'), name='sla_alert_once')],
+                "ordering": ["fired_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ticket", "metric", "cycle", "kind", "step"), name="sla_alert_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'P1'), (2, 'P2'), (3, 'P3'), (4, 'P4')])),
-                ('metric', models.CharField(choices=[('first_response', 'First response'), ('next_update', 'Next update'), ('resolution', 'Resolution')], max_length=20)),
-                ('amount', models.PositiveIntegerField(blank=True, null=True)),
-                ('unit', models.CharField(choices=[('minutes', 'Minutes'), ('hours', 'Hours'), ('business_days', 'Business days')], default='hours', max_length=20)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='sla.calendar')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='sla.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")]
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response"),
+                            ("next_update", "Next update"),
+                            ("resolution", "Resolution"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("minutes", "Minutes"),
+                            ("hours", "Hours"),
+                            ("business_days", "Business days"),
+                        ],
+                        default="hours",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="sla.calendar",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="sla.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'priority', 'metric'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'priority', 'metric'), name='target_once_per_plan_priority_metric')],
+                "ordering": ["plan", "priority", "metric"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "priority", "metric"),
+                        name="target_once_per_plan_priority_metric",
+                    )
+                ],
             },
         ),
     ]
