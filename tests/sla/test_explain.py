@@ -7,9 +7,9 @@ import json
 import pytest
 import time_machine
 
+from tests.sla.test_sweep import MON, TUE, ist
 from tierdesk.sla.explain import due_from_file, explain_data, explain_text
 from tierdesk.tickets import services
-from tests.sla.test_sweep import MON, TUE, ist
 
 
 def test_explain_shows_plan_target_pauses_and_the_intervals_that_counted(world):
