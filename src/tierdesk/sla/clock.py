@@ -45,17 +45,19 @@ change ("transition days") are walked one by one with zoneinfo instead.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:  # annotations only: at run time this module imports just what it computes with
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 __all__ = ["Calendar", "business_days", "business_intervals", "deadline", "elapsed"]
 
 Interval = tuple[time, time]
 Week = dict[int, tuple[Interval, ...]]
-Pauses = Sequence[tuple[datetime, datetime]]
+type Pauses = Sequence[tuple[datetime, datetime]]
 
 US = 1_000_000  # microseconds per second: all internal arithmetic is in integer microseconds
 DAY = 86_400 * US
@@ -116,7 +118,7 @@ class Calendar:
             timezone=data["timezone"],
             week=dict(week),
             holidays=frozenset(_as_date(h) for h in data.get("holidays") or ()),
-            always_open=bool(data.get("always_open", False)),
+            always_open=_as_bool(data.get("always_open", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,6 +224,12 @@ def _format_time(t: time, closing: bool) -> str:
     if closing and t == time(0):
         return "24:00"
     return t.strftime("%H:%M:%S" if t.second or t.microsecond else "%H:%M")
+
+
+def _as_bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"always_open must be true or false, not {value!r}")
+    return value
 
 
 def _as_date(value: object) -> date:
@@ -419,11 +427,11 @@ class _ZoneTable:
         lo, hi = (snap.lo_u, snap.hi_u) if snap.hi_u > snap.lo_u else (lo_u, lo_u)
         changes = list(snap.changes)
         while hi < hi_u:
-            step = min(SCAN_DAYS * DAY, hi_u - hi + DAY)
+            step = min(SCAN_DAYS * DAY, MAX_U - hi)
             changes.extend(self._scan(hi, hi + step))
             hi += step
         while lo > lo_u:
-            step = min(SCAN_DAYS * DAY, lo - lo_u + DAY)
+            step = min(SCAN_DAYS * DAY, lo - MIN_U)
             changes[:0] = self._scan(lo - step, lo)
             lo -= step
         self.snap = self._build(lo, hi, tuple(changes))
@@ -525,6 +533,8 @@ class _Engine:
         self.totals = tuple(c[-1] for c in self.cums)
         self.week_cum = _prefix(self.totals)
         self.week_total = self.week_cum[-1]
+        self.weekdays = tuple(zip(self.week_cum, self.opens, self.lens, self.cums, strict=False))
+        self.stretch = (1, 0, 0)  # see _find_stretch
         self.all_time = cal.always_open and not cal.holidays
         self.holiday_days = frozenset(h.toordinal() - EPOCH_ORDINAL for h in cal.holidays)
         self._build_holiday_index()
@@ -550,18 +560,24 @@ class _Engine:
     def cum(self, wall: int) -> int:
         """Working time from the (arbitrary) origin up to wall position ``wall``."""
         day, sod = divmod(wall, DAY)
+        return self.cum_at(day, sod)
+
+    def cum_at(self, day: int, sod: int) -> int:
+        """``cum`` at ``sod`` microseconds into local day ``day`` (the hot path: keep it lean)."""
         q, k = divmod(day + EPOCH_WEEKDAY, WEEK_DAYS)
+        week_cum, opens, lens, cums = self.weekdays[k]
+        c = q * self.week_total + week_cum
         hol = self.hol_days
-        i = bisect_left(hol, day)
-        c = q * self.week_total + self.week_cum[k] - self.hol_prefix[i]
-        if i < len(hol) and hol[i] == day:
-            return c
-        opens = self.opens[k]
+        if hol:
+            i = bisect_left(hol, day)
+            c -= self.hol_prefix[i]
+            if i < len(hol) and hol[i] == day:
+                return c
         j = bisect_right(opens, sod) - 1
         if j < 0:
             return c
-        into, length = sod - opens[j], self.lens[k][j]
-        return c + self.cums[k][j] + (into if into < length else length)
+        into, length = sod - opens[j], lens[j]
+        return c + cums[j] + (into if into < length else length)
 
     def wall_at(self, total: int) -> int:
         """The earliest wall position where ``cum`` reaches ``total`` (needs a working week)."""
@@ -569,41 +585,52 @@ class _Engine:
         q, r = divmod(total + self.hol_prefix[i] - 1, self.week_total)
         r += 1
         k = bisect_left(self.week_cum, r) - 1
-        rem = r - self.week_cum[k]
-        cums = self.cums[k]
+        week_cum, opens, _, cums = self.weekdays[k]
+        rem = r - week_cum
         j = bisect_left(cums, rem) - 1
-        return (q * WEEK_DAYS + k - EPOCH_WEEKDAY) * DAY + self.opens[k][j] + rem - cums[j]
+        return (q * WEEK_DAYS + k - EPOCH_WEEKDAY) * DAY + opens[j] + rem - cums[j]
 
     def fast_deadline(self, start: datetime, rem: int) -> datetime | None:
         """Closed-form deadline when start and answer share a constant-offset stretch."""
-        seg = self._segment(start.toordinal() - EPOCH_ORDINAL)
-        if seg is None:
-            return None
-        off, end_day = seg
-        wall = self.wall_at(self.cum(_wall_of(start)) + rem)
-        if wall > end_day * DAY:
+        day = start.toordinal() - EPOCH_ORDINAL
+        lo, hi, off = self.stretch
+        if not lo <= day < hi:
+            lo, hi, off = self._find_stretch(day)
+            if not lo <= day < hi:
+                return None
+        sod = (start.hour * 3600 + start.minute * 60 + start.second) * US + start.microsecond
+        wall = self.wall_at(self.cum_at(day, sod) + rem)
+        if wall > hi * DAY:
             return None
         return self.from_u(wall - off)
 
     def fast_elapsed(self, start: datetime, end: datetime) -> int | None:
         """Closed-form elapsed microseconds when both ends share a constant-offset stretch."""
-        seg = self._segment(start.toordinal() - EPOCH_ORDINAL)
-        if seg is None or self._segment(end.toordinal() - EPOCH_ORDINAL) != seg:
-            return None
+        day, end_day = start.toordinal() - EPOCH_ORDINAL, end.toordinal() - EPOCH_ORDINAL
+        lo, hi, _ = self.stretch
+        if not (lo <= day < hi and lo <= end_day < hi):
+            lo, hi, _ = self._find_stretch(day)
+            if not (lo <= day < hi and lo <= end_day < hi):
+                return None
         return self.cum(_wall_of(end)) - self.cum(_wall_of(start))
 
-    def _segment(self, day: int) -> tuple[int, int] | None:
-        """(offset, first day after the stretch) for a day off transition days, else None."""
+    def _find_stretch(self, day: int) -> tuple[int, int, int]:
+        """The run of days ``[lo, hi)`` around ``day`` free of offset changes, and its offset.
+
+        Remembered in ``self.stretch`` (one atomic assignment), so the next call usually needs
+        two comparisons instead of a bisect. ``lo > hi`` when ``day`` is on a transition day or
+        outside the scanned range; the caller then takes the day-by-day path.
+        """
         snap = self.table.snap
         if not snap.safe_lo_day <= day <= snap.safe_hi_day:
-            return None
-        day_hi = snap.day_hi
-        i = bisect_right(day_hi, day) if day_hi else 0
-        if i < len(day_hi):
-            if day >= snap.day_lo[i]:
-                return None
-            return snap.seg_off[i], snap.day_lo[i]
-        return snap.seg_off[i], snap.safe_hi_day
+            return 1, 0, 0
+        i = bisect_right(snap.day_hi, day)
+        if i < len(snap.day_lo) and day >= snap.day_lo[i]:
+            return 1, 0, 0
+        lo = max(snap.day_hi[i - 1] if i else snap.safe_lo_day, snap.safe_lo_day)
+        hi = min(snap.day_lo[i] if i < len(snap.day_lo) else snap.safe_hi_day, snap.safe_hi_day)
+        self.stretch = (lo, hi, snap.seg_off[i])
+        return self.stretch
 
     def from_u(self, u: int) -> datetime:
         secs, micro = divmod(u, US)
