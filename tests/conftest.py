@@ -116,6 +116,14 @@ def build_world() -> World:
     )  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_configuration() -> None:
+    """Each test starts with no cached plans: rolled-back ids may be reused by the next test."""
+    from tierdesk.sla.config import forget_plan_configs
+
+    forget_plan_configs()
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()

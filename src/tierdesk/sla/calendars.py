@@ -94,8 +94,11 @@ def calendar_generate_holidays(*, calendar: Calendar, years: Iterable[int]) -> i
 
 def calendar_touch(calendar: Calendar) -> None:
     """Bump the revision so every process rebuilds its clock calendar on next use."""
+    from tierdesk.sla.config import forget_plan_configs
+
     Calendar.objects.filter(pk=calendar.pk).update(revision=F("revision") + 1)
     calendar.refresh_from_db(fields=["revision"])
+    forget_plan_configs()
 
 
 def calendar_from_file_data(data: dict[str, Any], *, around_year: int) -> clock.Calendar:

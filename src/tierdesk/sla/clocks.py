@@ -8,7 +8,7 @@ clocks care about, so the stored columns never lag behind the timeline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +17,8 @@ from django.conf import settings
 
 from tierdesk.core.clock import now
 from tierdesk.sla import clock
-from tierdesk.sla.calendars import clock_calendar
-from tierdesk.sla.models import DurationUnit, Plan, Target
+from tierdesk.sla.config import PlanConfig, plan_configs
+from tierdesk.sla.models import EscalationStep, Plan
 from tierdesk.sla.timeline import (
     FIRST_RESPONSE,
     NEXT_UPDATE,
@@ -62,39 +62,19 @@ class TicketClocks:
     input: ClockInput
     results: dict[str, ClockResult]
     plan: Plan | None
+    steps: tuple[EscalationStep, ...]
     fired: set[tuple[str, str, int, int]]  # (metric, kind, step, cycle)
     cycles: dict[str, int]
 
 
-def target_seconds(target: Target, calendar: clock.Calendar) -> int | None:
-    if target.amount is None:
-        return None
-    if target.unit == DurationUnit.BUSINESS_DAYS:
-        return clock.business_days(target.amount, calendar)
-    return target.amount * (3600 if target.unit == DurationUnit.HOURS else 60)
-
-
-def _targets_by_plan(plan_ids: Iterable[int]) -> dict[tuple[int, int, str], TargetSpec]:
-    specs = {}
-    for target in Target.objects.filter(plan_id__in=set(plan_ids)).select_related("calendar"):
-        calendar = clock_calendar(target.calendar)
-        specs[(target.plan_id, target.priority, target.metric)] = TargetSpec(
-            seconds=target_seconds(target, calendar),
-            calendar=calendar,
-            calendar_name=target.calendar.name,
-        )
-    return specs
-
-
 def _regime_targets(
-    specs: dict[tuple[int, int, str], TargetSpec],
-    plan_id: int | None,
-    priority: int,
-    emergency: bool,
+    configs: dict[int, PlanConfig], plan_id: int | None, priority: int, emergency: bool
 ) -> dict[str, TargetSpec]:
+    config = configs.get(plan_id or 0)
+    specs = config.targets if config else {}
     targets = {}
     for metric in (FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION):
-        spec = specs.get((plan_id or 0, priority, metric))
+        spec = specs.get((priority, metric))
         if spec is not None:
             targets[metric] = spec
     if emergency:
@@ -102,13 +82,15 @@ def _regime_targets(
         # and the plan's P1 resolution target.
         minutes = settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES
         targets[FIRST_RESPONSE] = TargetSpec(minutes * 60, ALWAYS_OPEN, "Around the clock")
-        p1 = specs.get((plan_id or 0, 1, RESOLUTION))
+        p1 = specs.get((1, RESOLUTION))
         if p1 is not None:
             targets[RESOLUTION] = p1
     return targets
 
 
-def _regimes(ticket: Any, events: Sequence[EventFact]) -> tuple[list[Regime], set[int]]:
+def _regimes(
+    ticket: Any, events: Sequence[EventFact]
+) -> tuple[list[Regime], dict[int, PlanConfig]]:
     """Each stretch of (plan, priority, emergency) the ticket went through, from its events."""
     states: list[tuple[datetime, int | None, int, bool, str]] = []
     plan_id, priority, emergency = ticket.sla_plan_id, ticket.priority, ticket.is_emergency
@@ -130,13 +112,12 @@ def _regimes(ticket: Any, events: Sequence[EventFact]) -> tuple[list[Regime], se
             )
     if not states:
         states.append((ticket.created_at, plan_id, priority, emergency, f"P{priority}"))
-    plan_ids = {state[1] for state in states if state[1]}
-    specs = _targets_by_plan(plan_ids)
+    configs = plan_configs({state[1] for state in states} | {ticket.sla_plan_id})
     regimes = [
-        Regime(since=at, targets=_regime_targets(specs, plan, prio, emerg), label=label)
+        Regime(since=at, targets=_regime_targets(configs, plan, prio, emerg), label=label)
         for at, plan, prio, emerg, label in states
     ]
-    return regimes, plan_ids
+    return regimes, configs
 
 
 def _pauses(events: Sequence[EventFact], third_party_pauses: bool) -> list[Span]:
@@ -188,18 +169,27 @@ def _runs(ticket: Any, events: Sequence[EventFact]) -> tuple[dict[str, list[Span
 
 
 def load_events(ticket: Any) -> list[EventFact]:
+    return load_events_of([ticket.pk])[ticket.pk]
+
+
+def load_events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventFact]]:
+    """Every listed ticket's events, in order, in one query."""
     from tierdesk.tickets.models import TicketEvent
 
-    rows = TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("at", "id")
-    return [EventFact(kind, at, data) for kind, at, data in rows.values_list("kind", "at", "data")]
+    events: dict[int, list[EventFact]] = {pk: [] for pk in ticket_ids}
+    rows = TicketEvent.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "at", "id")
+    for ticket_id, kind, at, data in rows.values_list("ticket_id", "kind", "at", "data"):
+        events[ticket_id].append(EventFact(kind, at, data))
+    return events
 
 
 def ticket_clocks(
     ticket: Any, *, at: datetime | None = None, events: list[EventFact] | None = None
 ) -> TicketClocks:
     events = load_events(ticket) if events is None else events
-    regimes, _plan_ids = _regimes(ticket, events)
-    plan = _plan(ticket)
+    regimes, configs = _regimes(ticket, events)
+    config = configs.get(ticket.sla_plan_id or 0)
+    plan = config.plan if config else None
     runs, cycles = _runs(ticket, events)
     data = ClockInput(
         now=at or now(),
@@ -218,17 +208,8 @@ def ticket_clocks(
         for e in events
         if e.kind in FIRED_EVENT_KINDS
     }
-    return TicketClocks(data, compute_clocks(data), plan, fired, cycles)
-
-
-def _plan(ticket: Any) -> Plan | None:
-    if ticket.sla_plan_id is None:
-        return None
-    cached = getattr(ticket, "_sla_plan_cache", None)
-    if cached is None or cached.pk != ticket.sla_plan_id:
-        cached = Plan.objects.get(pk=ticket.sla_plan_id)
-        ticket._sla_plan_cache = cached
-    return cached
+    steps = config.steps if config else ()
+    return TicketClocks(data, compute_clocks(data), plan, steps, fired, cycles)
 
 
 def escalation_due_at(step: Any, breached_at: datetime, spec_calendar: clock.Calendar) -> datetime:

@@ -7,13 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from tierdesk.accounts.models import Agent, Notification
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
-from tierdesk.sla.clocks import TicketClocks, escalation_due_at, ticket_clocks
+from tierdesk.sla.clocks import (
+    ALWAYS_OPEN,
+    TicketClocks,
+    escalation_due_at,
+    load_events_of,
+    ticket_clocks,
+)
 from tierdesk.sla.models import AlertKind, EscalationStep, Plan, SlaAlert
 from tierdesk.sla.timeline import FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION
 
@@ -79,9 +85,13 @@ class PlannedAction:
     due_at: datetime
     escalation: EscalationStep | None = None
 
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.metric, self.kind, self.step, self.cycle)
 
-def planned_actions(clocks: TicketClocks, steps: list[EscalationStep]) -> list[PlannedAction]:
-    """What the sweep still has to do for this ticket, fired or not, with when."""
+
+def planned_actions(clocks: TicketClocks) -> list[PlannedAction]:
+    """What the sweep still has to do for this ticket (not yet fired), with when."""
     actions: list[PlannedAction] = []
     at = clocks.input.now
     for metric, result in clocks.results.items():
@@ -96,33 +106,20 @@ def planned_actions(clocks: TicketClocks, steps: list[EscalationStep]) -> list[P
             actions.append(PlannedAction(metric, AlertKind.BREACH, 0, cycle, breached))
         if metric == RESOLUTION and running and breached is not None and result.state == "breached":
             calendar = _current_calendar(clocks, metric)
-            for step in steps:
+            for step in clocks.steps:
                 due = escalation_due_at(step, breached, calendar)
                 actions.append(
                     PlannedAction(metric, AlertKind.ESCALATION, step.position, cycle, due, step)
                 )
-    return [a for a in actions if (a.metric, a.kind, a.step, a.cycle) not in clocks.fired]
+    return [a for a in actions if a.key not in clocks.fired]
 
 
 def _current_calendar(clocks: TicketClocks, metric: str) -> Any:
-    regimes = clocks.input.regimes
-    for regime in reversed(regimes):
+    for regime in reversed(clocks.input.regimes):
         spec = regime.targets.get(metric)
         if spec is not None:
             return spec.calendar
-    from tierdesk.sla.clocks import ALWAYS_OPEN
-
     return ALWAYS_OPEN
-
-
-def _steps(plan: Plan | None) -> list[EscalationStep]:
-    if plan is None:
-        return []
-    cached = getattr(plan, "_steps_cache", None)
-    if cached is None:
-        cached = list(plan.escalation_steps.prefetch_related("notify_users").order_by("position"))
-        plan._steps_cache = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def clock_columns(clocks: TicketClocks, next_check: datetime | None) -> dict[str, Any]:
@@ -136,14 +133,16 @@ def clock_columns(clocks: TicketClocks, next_check: datetime | None) -> dict[str
     return columns
 
 
+def _next_check(actions: list[PlannedAction], *, after: datetime | None = None) -> datetime | None:
+    return min((a.due_at for a in actions if after is None or a.due_at > after), default=None)
+
+
 def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> TicketClocks:
     """Recompute and store the ticket's clocks; called inside the writing transaction."""
     from tierdesk.tickets.models import Ticket
 
     clocks = ticket_clocks(ticket, at=at)
-    pending = planned_actions(clocks, _steps(clocks.plan))
-    next_check = min((a.due_at for a in pending), default=None)
-    columns = clock_columns(clocks, next_check)
+    columns = clock_columns(clocks, _next_check(planned_actions(clocks)))
     Ticket.objects.filter(pk=ticket.pk).update(**columns)
     for name, value in columns.items():
         setattr(ticket, name, value)
@@ -164,8 +163,7 @@ def sla_sweep(
     event and the notifications. A worker killed mid-batch rolls back its transaction: the
     tickets keep their ``sla_next_check_at`` and the next sweep takes them.
     """
-    handled = 0
-    batches = 0
+    handled = batches = 0
     while max_batches is None or batches < max_batches:
         done = _sweep_batch(batch_size, at or now())
         handled += done
@@ -180,53 +178,106 @@ def _sweep_batch(batch_size: int, at: datetime) -> int:
 
     with transaction.atomic():
         due = Ticket.objects.filter(sla_next_check_at__lte=at).order_by("sla_next_check_at", "id")
-        due = due.select_related("organization", "team", "assignee", "team__lead")
-        tickets = list(due.select_for_update(skip_locked=True, of=("self",))[:batch_size])
+        due = due.select_related("assignee", "team__lead").select_for_update(
+            skip_locked=True, of=("self",)
+        )
+        tickets = list(due[:batch_size])
+        if not tickets:
+            return 0
+        events = load_events_of([t.pk for t in tickets])
+        plans: list[tuple[Any, TicketClocks, list[PlannedAction]]] = []
         for ticket in tickets:
-            _sweep_ticket(ticket, at)
+            clocks = ticket_clocks(ticket, at=at, events=events[ticket.pk])
+            plans.append((ticket, clocks, planned_actions(clocks)))
+        fired = _record_alerts(plans, at)
+        for ticket, clocks, actions in plans:
+            _settle(ticket, clocks, actions, fired, at)
     return len(tickets)
 
 
-def _sweep_ticket(ticket: Any, at: datetime) -> None:
+def _record_alerts(
+    plans: list[tuple[Any, TicketClocks, list[PlannedAction]]], at: datetime
+) -> set[tuple[int, str, str, int, int]]:
+    """Insert every due alert of the batch at once; return the ones this worker won."""
+    rows = [
+        (ticket.pk, a.metric, a.cycle, a.kind, a.step, a.due_at, at)
+        for ticket, _clocks, actions in plans
+        for a in actions
+        if a.due_at <= at
+    ]
+    won: set[tuple[int, str, str, int, int]] = set()
+    table = SlaAlert._meta.db_table
+    columns = "ticket_id, metric, cycle, kind, step, due_at, fired_at"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ALERT_CHUNK):
+            chunk = rows[start : start + ALERT_CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "
+                "RETURNING ticket_id, metric, kind, step, cycle",
+                [value for row in chunk for value in row],
+            )
+            won.update(tuple(row) for row in cursor.fetchall())
+    return won
+
+
+ALERT_CHUNK = 500  # rows per INSERT: well inside SQLite's limit on query parameters
+
+
+def _settle(
+    ticket: Any,
+    clocks: TicketClocks,
+    actions: list[PlannedAction],
+    fired: set[tuple[int, str, str, int, int]],
+    at: datetime,
+) -> None:
+    """Write the events and notifications this worker won, then store the clocks (CAS)."""
     from tierdesk.tickets.models import Ticket
 
+    mine = [
+        a
+        for a in actions
+        if a.due_at <= at and (ticket.pk, a.metric, a.kind, a.step, a.cycle) in fired
+    ]
+    for action in mine:
+        _announce(ticket, action, at, clocks.plan)
     old_next = ticket.sla_next_check_at
-    clocks = ticket_clocks(ticket, at=at)
-    for action in planned_actions(clocks, _steps(clocks.plan)):
-        if action.due_at <= at:
-            _fire(ticket, action, at)
-    ticket.refresh_from_db()
-    clocks = ticket_clocks(ticket, at=at)
-    pending = [a for a in planned_actions(clocks, _steps(clocks.plan)) if a.due_at > at]
-    next_check = min((a.due_at for a in pending), default=None)
+    if any(
+        a.escalation and (a.escalation.raise_level or a.escalation.raise_priority) for a in mine
+    ):
+        for action in mine:
+            if action.escalation is not None:
+                _raise(ticket, action.escalation)
+        clocks = ticket_clocks(ticket, at=at)
+        actions = planned_actions(clocks)
+    columns = clock_columns(clocks, _next_check(actions, after=at))
     # Compare-and-set: if an event recomputed the ticket meanwhile, its value stands.
-    Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=old_next).update(
-        **clock_columns(clocks, next_check)
-    )
+    Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=old_next).update(**columns)
 
 
-def _fire(ticket: Any, action: PlannedAction, at: datetime) -> None:
-    """Record the action once (the unique key decides), then tell people and raise levels."""
-    try:
-        with transaction.atomic():
-            SlaAlert.objects.create(
-                ticket=ticket, metric=action.metric, cycle=action.cycle, kind=action.kind,
-                step=action.step, due_at=action.due_at, fired_at=at,
-            )  # fmt: skip
-    except IntegrityError:
-        return  # another worker fired it first
-    from tierdesk.tickets.services.base import record
+EVENT_KINDS = {"warning": "sla_warning", "breach": "sla_breached", "escalation": "sla_escalated"}
 
-    event_kind = {"warning": "sla_warning", "breach": "sla_breached", "escalation": "sla_escalated"}
+
+def _announce(ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None) -> None:
+    from tierdesk.tickets.models import TicketEvent
+
     step = action.escalation
-    record(
-        ticket, event_kind[action.kind], SYSTEM, at,
-        metric=action.metric, step=action.step, cycle=action.cycle,
-        due_at=action.due_at.isoformat(), name=step.name if step else None,
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EVENT_KINDS[action.kind],
+        actor=None,
+        is_public=False,
+        at=at,
+        data={
+            "metric": action.metric, "step": action.step, "cycle": action.cycle,
+            "due_at": action.due_at.isoformat(), "name": step.name if step else None,
+        },
     )  # fmt: skip
-    _notify(ticket, action, at)
-    if step is not None:
-        _raise(ticket, step)
+    _notify(ticket, action, at, plan)
+
+
+def _managers() -> list[Any]:
+    return [a.user for a in Agent.objects.filter(is_manager=True).select_related("user")]
 
 
 def _recipients(ticket: Any, action: PlannedAction) -> set[Any]:
@@ -240,9 +291,7 @@ def _recipients(ticket: Any, action: PlannedAction) -> set[Any]:
     if "team_lead" in roles and ticket.team is not None and ticket.team.lead is not None:
         users.add(ticket.team.lead)
     if "managers" in roles:
-        users |= {
-            agent.user for agent in Agent.objects.filter(is_manager=True).select_related("user")
-        }
+        users |= set(_managers())
     return {user for user in users if user.is_active}
 
 
@@ -253,12 +302,14 @@ TITLES = {
 }
 
 
-def _notify(ticket: Any, action: PlannedAction, at: datetime) -> None:
+def _notify(ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None) -> None:
     title = TITLES[action.kind].format(
-        ref=ticket.reference, metric=action.metric.replace("_", " "), due=action.due_at,
-        pct=getattr(ticket.sla_plan, "warning_percent", 75),
+        ref=ticket.reference,
+        metric=action.metric.replace("_", " "),
+        due=action.due_at,
+        pct=plan.warning_percent if plan else 75,
         name=action.escalation.name if action.escalation else "",
-    )  # fmt: skip
+    )
     key = f"sla:{ticket.pk}:{action.metric}:{action.cycle}:{action.kind}:{action.step}"
     Notification.objects.bulk_create(
         [

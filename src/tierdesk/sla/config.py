@@ -1,0 +1,77 @@
+"""Plans as the clocks need them: targets per priority and metric, and the escalation chain.
+
+Loaded in three queries for any number of plans and kept per process for ``CACHE_SECONDS``, so
+recomputing a ticket's clocks on an event costs no configuration queries. A change saved in
+this process clears the cache at once (signals in apps.py); other processes see it within
+``CACHE_SECONDS``. Calendars are cached separately by (id, revision), so they never go stale.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tierdesk.sla import clock
+from tierdesk.sla.calendars import clock_calendar
+from tierdesk.sla.models import DurationUnit, EscalationStep, Plan, Target
+from tierdesk.sla.timeline import TargetSpec
+
+CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    plan: Plan
+    targets: dict[tuple[int, str], TargetSpec]  # (priority, metric) -> spec
+    steps: tuple[EscalationStep, ...]
+
+
+_cache: dict[int, tuple[float, PlanConfig]] = {}
+_lock = threading.Lock()
+
+
+def target_seconds(target: Target, calendar: clock.Calendar) -> int | None:
+    if target.amount is None:
+        return None
+    if target.unit == DurationUnit.BUSINESS_DAYS:
+        return clock.business_days(target.amount, calendar)
+    return target.amount * (3600 if target.unit == DurationUnit.HOURS else 60)
+
+
+def plan_configs(plan_ids: Iterable[int | None]) -> dict[int, PlanConfig]:
+    wanted = {pk for pk in plan_ids if pk}
+    fresh_after = time.monotonic() - CACHE_SECONDS
+    found = {pk: entry[1] for pk in wanted if (entry := _cache.get(pk)) and entry[0] > fresh_after}
+    missing = wanted - set(found)
+    if missing:
+        loaded = _load(missing)
+        stamp = time.monotonic()
+        with _lock:
+            _cache.update({pk: (stamp, config) for pk, config in loaded.items()})
+        found.update(loaded)
+    return found
+
+
+def _load(plan_ids: set[int]) -> dict[int, PlanConfig]:
+    plans = {plan.pk: plan for plan in Plan.objects.filter(pk__in=plan_ids)}
+    targets: dict[int, dict[tuple[int, str], TargetSpec]] = {pk: {} for pk in plans}
+    for target in Target.objects.filter(plan_id__in=plans).select_related("calendar"):
+        calendar = clock_calendar(target.calendar)
+        targets[target.plan_id][(target.priority, target.metric)] = TargetSpec(
+            seconds=target_seconds(target, calendar),
+            calendar=calendar,
+            calendar_name=target.calendar.name,
+        )
+    steps: dict[int, list[EscalationStep]] = {pk: [] for pk in plans}
+    chain = EscalationStep.objects.filter(plan_id__in=plans).prefetch_related("notify_users")
+    for step in chain.order_by("plan_id", "position"):
+        steps[step.plan_id].append(step)
+    return {pk: PlanConfig(plan, targets[pk], tuple(steps[pk])) for pk, plan in plans.items()}
+
+
+def forget_plan_configs(*args: object, **kwargs: object) -> None:
+    """Drop the cached plans (connected to saves of SLA configuration in this process)."""
+    with _lock:
+        _cache.clear()
