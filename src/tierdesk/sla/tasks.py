@@ -1,0 +1,23 @@
+"""The SLA sweep as a periodic job: a thin task shell around ``sla_sweep``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.tasks import task
+
+from tierdesk.core import scheduler
+from tierdesk.sla.services import sla_sweep
+
+
+@task
+def sweep_sla_clocks() -> int:
+    return sla_sweep(batch_size=settings.TIERDESK_SLA_SWEEP_BATCH)
+
+
+scheduler.register(
+    "sla.sweep",
+    every=timedelta(seconds=settings.TIERDESK_SLA_SWEEP_SECONDS),
+    task=sweep_sla_clocks,
+)
