@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tierdesk_bench"
@@ -34,6 +35,8 @@ MARK = "bench-sla-sweep"
 
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
+    # Worker processes are spawned fresh; no connection pool threads to share across a fork.
+    os.environ["TIERDESK_DB_POOL"] = "false"
     os.environ.setdefault("TIERDESK_DATA_DIR", tempfile.mkdtemp(prefix="td-bench-sla-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierdesk.settings")
     sys.path.insert(0, str(BENCH_DIR.parent / "src"))
@@ -109,7 +112,7 @@ def remove_due_tickets() -> None:
         cursor.execute("DELETE FROM tickets_ticket WHERE subject LIKE %s", [MARK + "%"])
 
 
-def sweep_worker(url: str, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def sweep_worker(url: str, results: Any) -> None:
     setup_django(url)
     from tierdesk.sla.services import sla_sweep
 
@@ -119,13 +122,9 @@ def sweep_worker(url: str, results: multiprocessing.Queue) -> None:  # type: ign
 
 
 def run_sweep(url: str, workers: int) -> dict[str, float]:
-    from django.db import connection
-
-    connection.close()
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    processes = [
-        multiprocessing.Process(target=sweep_worker, args=(url, queue)) for _ in range(workers)
-    ]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=sweep_worker, args=(url, queue)) for _ in range(workers)]
     started = time.perf_counter()
     for process in processes:
         process.start()
@@ -164,7 +163,7 @@ def time_recompute(samples: int = 500) -> dict[str, float]:
     from tierdesk.sla.services import ticket_clocks_recompute
     from tierdesk.tickets import services
 
-    agent = Agent.objects.filter(organization__kind="vendor", support_level=1).first().user
+    agent = Agent.objects.filter(is_manager=True).first().user
     org = Organization.objects.filter(kind="customer").order_by("id").first()
     ticket = services.ticket_open(
         actor=agent, organization=org, subject=f"{MARK} recompute", body="b", priority=2
@@ -199,7 +198,9 @@ def main() -> int:
         for workers in (1, 2):
             remove_due_tickets()
             add_due_tickets(args.due)
+            print(f"sweeping {args.due:,} due tickets with {workers} worker(s)", file=sys.stderr)
             figures[f"sweep_{workers}_worker"] = run_sweep(args.database_url, workers)
+            print(json.dumps(figures[f"sweep_{workers}_worker"]), file=sys.stderr)
         figures["recompute"] = time_recompute()
     finally:
         remove_due_tickets()

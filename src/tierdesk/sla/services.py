@@ -190,8 +190,15 @@ def _sweep_batch(batch_size: int, at: datetime) -> int:
             clocks = ticket_clocks(ticket, at=at, events=events[ticket.pk])
             plans.append((ticket, clocks, planned_actions(clocks)))
         fired = _record_alerts(plans, at)
+        announcements: list[tuple[Any, PlannedAction, Plan | None]] = []
+        stored: list[tuple[int, datetime | None, dict[str, Any]]] = []
         for ticket, clocks, actions in plans:
-            _settle(ticket, clocks, actions, fired, at)
+            mine = [a for a in actions if (ticket.pk, a.metric, a.kind, a.step, a.cycle) in fired]
+            announcements += [(ticket, action, clocks.plan) for action in mine]
+            columns = _settle(ticket, clocks, actions, mine, at)
+            stored.append((ticket.pk, ticket.sla_next_check_at, columns))
+        _announce(announcements, at)
+        _store_clocks(stored)
     return len(tickets)
 
 
@@ -228,59 +235,87 @@ def _settle(
     ticket: Any,
     clocks: TicketClocks,
     actions: list[PlannedAction],
-    fired: set[tuple[int, str, str, int, int]],
+    mine: list[PlannedAction],
     at: datetime,
-) -> None:
-    """Write the events and notifications this worker won, then store the clocks (CAS)."""
+) -> dict[str, Any]:
+    """The ticket's clock columns after this sweep; steps that raise a level act here."""
+    raising = [a.escalation for a in mine if a.escalation is not None]
+    if any(step.raise_level or step.raise_priority for step in raising):
+        for step in raising:
+            _raise(ticket, step)
+        clocks = ticket_clocks(ticket, at=at)
+        actions = [a for a in planned_actions(clocks) if a not in mine]
+    return clock_columns(clocks, _next_check(actions, after=at))
+
+
+STORED_COLUMNS = {
+    "sla_next_check_at": "timestamptz",
+    "response_state": "varchar",
+    "response_due_at": "timestamptz",
+    "response_elapsed": "integer",
+    "resolution_state": "varchar",
+    "resolution_due_at": "timestamptz",
+    "resolution_elapsed": "integer",
+    "update_state": "varchar",
+    "update_due_at": "timestamptz",
+}
+
+
+def _store_clocks(stored: list[tuple[int, datetime | None, dict[str, Any]]]) -> None:
+    """Write every swept ticket's clocks with compare-and-set on ``sla_next_check_at``: if an
+    event recomputed a ticket meanwhile (or a raise did), its newer value stands."""
     from tierdesk.tickets.models import Ticket
 
-    mine = [
-        a
-        for a in actions
-        if a.due_at <= at and (ticket.pk, a.metric, a.kind, a.step, a.cycle) in fired
-    ]
-    for action in mine:
-        _announce(ticket, action, at, clocks.plan)
-    old_next = ticket.sla_next_check_at
-    if any(
-        a.escalation and (a.escalation.raise_level or a.escalation.raise_priority) for a in mine
-    ):
-        for action in mine:
-            if action.escalation is not None:
-                _raise(ticket, action.escalation)
-        clocks = ticket_clocks(ticket, at=at)
-        actions = planned_actions(clocks)
-    columns = clock_columns(clocks, _next_check(actions, after=at))
-    # Compare-and-set: if an event recomputed the ticket meanwhile, its value stands.
-    Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=old_next).update(**columns)
+    if connection.vendor != "postgresql":
+        for pk, old_next, columns in stored:
+            Ticket.objects.filter(pk=pk, sla_next_check_at=old_next).update(**columns)
+        return
+    # One statement per batch on PostgreSQL: UPDATE ... FROM (VALUES ...) with typed columns.
+    names = list(STORED_COLUMNS)
+    casts = ", ".join(f"%s::{STORED_COLUMNS[name]}" for name in names)
+    values = ", ".join([f"(%s::bigint, %s::timestamptz, {casts})"] * len(stored))
+    assignments = ", ".join(f"{name} = v.{name}" for name in names)
+    params = [p for pk, old, cols in stored for p in (pk, old, *(cols[n] for n in names))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Ticket._meta.db_table} AS t SET {assignments} "
+            f"FROM (VALUES {values}) AS v(id, old_next, {', '.join(names)}) "
+            "WHERE t.id = v.id AND t.sla_next_check_at IS NOT DISTINCT FROM v.old_next",
+            params,
+        )
 
 
 EVENT_KINDS = {"warning": "sla_warning", "breach": "sla_breached", "escalation": "sla_escalated"}
 
 
-def _announce(ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None) -> None:
+def _announce(announcements: list[tuple[Any, PlannedAction, Plan | None]], at: datetime) -> None:
+    """The events and notifications of every alert this worker won, in two inserts."""
     from tierdesk.tickets.models import TicketEvent
 
-    step = action.escalation
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EVENT_KINDS[action.kind],
-        actor=None,
-        is_public=False,
-        at=at,
-        data={
-            "metric": action.metric, "step": action.step, "cycle": action.cycle,
-            "due_at": action.due_at.isoformat(), "name": step.name if step else None,
-        },
-    )  # fmt: skip
-    _notify(ticket, action, at, plan)
+    events = []
+    notifications: list[Notification] = []
+    managers = _managers() if announcements else []
+    for ticket, action, plan in announcements:
+        step = action.escalation
+        events.append(
+            TicketEvent(
+                ticket=ticket, kind=EVENT_KINDS[action.kind], actor=None, is_public=False, at=at,
+                data={
+                    "metric": action.metric, "step": action.step, "cycle": action.cycle,
+                    "due_at": action.due_at.isoformat(), "name": step.name if step else None,
+                },
+            )
+        )  # fmt: skip
+        notifications += _notifications(ticket, action, at, plan, managers)
+    TicketEvent.objects.bulk_create(events)
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
 
 
 def _managers() -> list[Any]:
     return [a.user for a in Agent.objects.filter(is_manager=True).select_related("user")]
 
 
-def _recipients(ticket: Any, action: PlannedAction) -> set[Any]:
+def _recipients(ticket: Any, action: PlannedAction, managers: list[Any]) -> set[Any]:
     roles = {"assignee", "team_lead"}
     users: set[Any] = set()
     if action.escalation is not None:
@@ -291,7 +326,7 @@ def _recipients(ticket: Any, action: PlannedAction) -> set[Any]:
     if "team_lead" in roles and ticket.team is not None and ticket.team.lead is not None:
         users.add(ticket.team.lead)
     if "managers" in roles:
-        users |= set(_managers())
+        users |= set(managers)
     return {user for user in users if user.is_active}
 
 
@@ -302,7 +337,9 @@ TITLES = {
 }
 
 
-def _notify(ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None) -> None:
+def _notifications(
+    ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None, managers: list[Any]
+) -> list[Notification]:
     title = TITLES[action.kind].format(
         ref=ticket.reference,
         metric=action.metric.replace("_", " "),
@@ -311,20 +348,17 @@ def _notify(ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None)
         name=action.escalation.name if action.escalation else "",
     )
     key = f"sla:{ticket.pk}:{action.metric}:{action.cycle}:{action.kind}:{action.step}"
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=user,
-                ticket=ticket,
-                kind=f"sla_{action.kind}",
-                title=title[:255],
-                dedupe_key=f"{key}:{user.pk}",
-                created_at=at,
-            )
-            for user in _recipients(ticket, action)
-        ],
-        ignore_conflicts=True,
-    )
+    return [
+        Notification(
+            recipient=user,
+            ticket=ticket,
+            kind=f"sla_{action.kind}",
+            title=title[:255],
+            dedupe_key=f"{key}:{user.pk}",
+            created_at=at,
+        )
+        for user in _recipients(ticket, action, managers)
+    ]
 
 
 def _raise(ticket: Any, step: EscalationStep) -> None:
