@@ -143,9 +143,11 @@ def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> Ticke
 
     clocks = ticket_clocks(ticket, at=at)
     columns = clock_columns(clocks, _next_check(planned_actions(clocks)))
-    Ticket.objects.filter(pk=ticket.pk).update(**columns)
-    for name, value in columns.items():
-        setattr(ticket, name, value)
+    changed = {name: value for name, value in columns.items() if getattr(ticket, name) != value}
+    if changed:  # most events (notes, a customer's reply) move no clock: no write
+        Ticket.objects.filter(pk=ticket.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(ticket, name, value)
     return clocks
 
 
