@@ -1,7 +1,68 @@
-"""The REST API: one NinjaAPI, one router per domain, one OpenAPI document."""
+"""The REST API: one NinjaAPI, one router per domain, one OpenAPI document.
+
+Mounted at ``/api/v1/``. Every operation needs a caller (API token or signed-in session); the
+OpenAPI document (``openapi.json``) and the interactive docs (``docs``) are public. The docs are
+ninja's Swagger UI served from our own static files: no CDN, and nothing the site's CSP forbids
+(no inline script; the settings travel in a JSON data block).
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+import json
+from typing import Any
 
-api = NinjaAPI(title="Tierdesk API", version="1", urls_namespace="api")
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI, Swagger
+from ninja.parser import Parser
+
+from tierdesk.accounts.api import router as accounts_router
+from tierdesk.api import errors
+from tierdesk.api.auth import SessionAuth, TokenAuth
+from tierdesk.api.throttles import AuthRateThrottle, anonymous_gate
+from tierdesk.crm.api import router as crm_router
+from tierdesk.tickets.api import router as tickets_router
+
+DESCRIPTION = """
+Tierdesk's REST API. Authenticate with a personal API token (`Authorization: Bearer tdk_…`,
+create one with `POST /api/v1/tokens` while signed in) or, in the browser, with your session.
+
+Errors always look like `{"error": {"code", "message", "field", "details"}}`. An object you may
+not see answers 404, whoever owns it. Write actions take an optional `version`: if the ticket
+changed since you read that version, the answer is 409 and nothing changes.
+"""
+
+
+class JsonBodyParser(Parser):
+    """JSON bodies; an empty body is ``{}`` so actions without fields (``POST .../close``)
+    need none. Errors become a 400 whose message says what is wrong with the JSON."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if not request.body.strip():
+            return {}
+        content_type = request.content_type or ""
+        if content_type and not content_type.endswith(("/json", "+json")):
+            raise ValueError(f"expected Content-Type: application/json, got {content_type}")
+        return json.loads(request.body)
+
+
+api = NinjaAPI(
+    title="Tierdesk API",
+    version="1",
+    description=DESCRIPTION.strip(),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth(), anonymous_gate],
+    throttle=[AuthRateThrottle()],
+    parser=JsonBodyParser(),
+    # validatorUrl: Swagger UI would otherwise load a badge image from validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+errors.install(api)
+api.add_router("", tickets_router)
+api.add_router("", crm_router)
+api.add_router("", accounts_router)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Unknown paths under the API answer in the API's error shape, not an HTML page."""
+    body = errors.error_body("not_found", f"No such API endpoint: {request.path}")
+    return JsonResponse(body, status=404)

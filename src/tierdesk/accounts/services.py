@@ -1,0 +1,69 @@
+"""Writes to accounts: personal API tokens (create, revoke, note their use)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from tierdesk.accounts import policies
+from tierdesk.accounts.models import ApiToken, hash_token
+from tierdesk.accounts.principal import principal_of
+from tierdesk.core.clock import now
+from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
+
+# How stale ``last_used_at`` may get: it is for people ("used 3 days ago"), not for auditing, so
+# a busy token writes at most once a minute instead of on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+HINT_LENGTH = 8
+
+
+def api_token_create(
+    *, actor: Any, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for the actor. Returns the row and the raw value, which is never stored."""
+    if principal_of(actor).user_id is None:
+        raise Forbidden("Only a signed-in user can have API tokens.")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Give the token a name, to tell it apart later.", field="name")
+    if len(name) > 100:
+        raise InvalidInput("The name is longer than 100 characters.", field="name")
+    if expires_at is not None and expires_at <= now():
+        raise InvalidInput("The expiry date is in the past.", field="expires_at")
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user_id=actor.pk,
+        name=name,
+        key_hash=hash_token(raw),
+        hint=raw[:HINT_LENGTH],
+        expires_at=expires_at,
+    )
+    return token, raw
+
+
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Stop the token working at once. Revoking twice is harmless and keeps the first time."""
+    if not policies.can(actor, policies.REVOKE, token):
+        raise NotFound("No such API token.")
+    if token.revoked_at is None:
+        at = now()
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=at)
+        token.revoked_at = at
+    return token
+
+
+def api_token_mark_used(*, token: ApiToken, at: datetime | None = None) -> None:
+    """Record that the token was used, unless that was already recorded in the last minute.
+
+    The filter repeats the staleness test so concurrent requests write at most once.
+    """
+    at = at or now()
+    cutoff = at - LAST_USED_PRECISION
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk=token.pk
+    ).update(last_used_at=at)
+    token.last_used_at = at

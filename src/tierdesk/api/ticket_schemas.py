@@ -1,0 +1,346 @@
+"""Tickets on the wire: what the API sends (``*Out`` and their builders) and accepts (``*In``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.urls import reverse
+from ninja import Field, Schema
+
+from tierdesk.accounts.models import SupportLevel
+from tierdesk.api.schemas import (
+    CategoryRef,
+    ContactRef,
+    In,
+    PageOut,
+    Ref,
+    category_ref,
+    contact_ref,
+    org_ref,
+    ref,
+    ticket_reference,
+)
+from tierdesk.tickets.domain import PendingReason, Status
+from tierdesk.tickets.models import (
+    Attachment,
+    BodyFormat,
+    Category,
+    Channel,
+    Message,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+
+# ---- out ------------------------------------------------------------------------------------
+
+
+class ImpactOut(Schema):
+    affected: int
+    total: int
+    unit: str
+
+
+class TicketOut(Schema):
+    reference: str
+    number: int
+    id: int
+    subject: str
+    type: str
+    channel: str
+    status: str
+    pending_reason: str
+    priority: int
+    severity: str
+    impact: ImpactOut | None
+    support_level: int
+    team: Ref | None
+    assignee: Ref | None
+    reporter: ContactRef | None
+    organization: Ref
+    category: CategoryRef | None
+    product_id: int | None
+    is_emergency: bool
+    facts: dict[str, str]
+    resolution_summary: str
+    follow_up_of: str | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TicketPage(PageOut):
+    items: list[TicketOut]
+
+
+class AttachmentOut(Schema):
+    id: int
+    ticket: str
+    message_id: int | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    fact: str
+    internal: bool
+    created_at: datetime
+    download_url: str
+
+
+class MessageOut(Schema):
+    id: int
+    ticket: str
+    kind: str
+    author: Ref | None
+    by_agent: bool
+    channel: str
+    body: str
+    body_format: str
+    body_html: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: Ref | None = Field(description="Who acted; null when Tierdesk itself did.")
+    at: datetime
+    data: dict[str, Any]
+
+
+class TicketDetailOut(TicketOut):
+    messages: list[MessageOut]
+    events: list[EventOut]
+    attachments: list[AttachmentOut]
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str
+    parent: int | None
+    parent_slug: str | None
+    audience: str
+    required_facts: list[str]
+    position: int
+
+
+class CategoryPage(PageOut):
+    items: list[CategoryOut]
+
+
+def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    impact = None
+    if ticket.impact_total is not None:
+        impact = {
+            "affected": ticket.impact_affected or 0,
+            "total": ticket.impact_total,
+            "unit": ticket.impact_unit,
+        }
+    return {
+        "reference": ticket.reference,
+        "number": ticket.number,
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "type": ticket.type,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "pending_reason": ticket.pending_reason,
+        "priority": ticket.priority,
+        "severity": ticket.severity,
+        "impact": impact,
+        "support_level": ticket.support_level,
+        "team": ref(ticket.team),
+        "assignee": ref(ticket.assignee),
+        "reporter": contact_ref(ticket.reporter),
+        "organization": org_ref(ticket.organization),
+        "category": category_ref(ticket.category),
+        "product_id": ticket.product_id,
+        "is_emergency": ticket.is_emergency,
+        "facts": ticket.facts,
+        "resolution_summary": ticket.resolution_summary,
+        "follow_up_of": ticket_reference(ticket.follow_up_of_id),
+        "first_response_at": ticket.first_response_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "version": ticket.version,
+    }
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    reference = ticket_reference(attachment.ticket_id)
+    return {
+        "id": attachment.pk,
+        "ticket": reference,
+        "message_id": attachment.message_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "fact": attachment.fact,
+        "internal": attachment.is_internal,
+        "created_at": attachment.created_at,
+        "download_url": reverse(
+            "api:attachment_download",
+            kwargs={"ref": reference, "attachment_id": attachment.pk},
+        ),
+    }
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "ticket": ticket_reference(message.ticket_id),
+        "kind": message.kind,
+        "author": ref(message.author),
+        "by_agent": message.by_agent,
+        "channel": message.channel,
+        "body": message.body,
+        "body_format": message.body_format,
+        "body_html": message.body_html,
+        "created_at": message.created_at,
+        # Prefetched by the selector: .all() reads the cache, no query per message.
+        "attachments": [attachment_out(a) for a in message.attachments.all()],
+    }
+
+
+def event_out(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "actor": ref(event.actor),
+        "at": event.at,
+        "data": event.data,
+    }
+
+
+def category_out(category: Category) -> dict[str, Any]:
+    return {
+        "id": category.pk,
+        "slug": category.slug,
+        "name": category.name,
+        "parent": category.parent_id,
+        "parent_slug": category.parent.slug if category.parent else None,
+        "audience": category.audience,
+        "required_facts": list(category.required_facts),
+        "position": category.position,
+    }
+
+
+# ---- in -------------------------------------------------------------------------------------
+
+
+class ImpactIn(In):
+    affected: int = Field(ge=0)
+    total: int = Field(ge=1)
+    unit: str = Field("", max_length=30)
+
+
+class TicketCreateIn(In):
+    organization: int | None = Field(
+        None, description="Required for agents; a contact's own organization by default."
+    )
+    subject: str = Field(min_length=1, max_length=255)
+    body: str = Field(min_length=1)
+    body_format: BodyFormat = BodyFormat.MARKDOWN
+    type: TicketType = TicketType.INCIDENT
+    channel: Channel = Channel.API
+    category: int | str | None = Field(None, description="Category id or slug.")
+    product: int | str | None = Field(None, description="Product id or slug.")
+    impact: ImpactIn | None = None
+    priority: Priority | None = Field(None, description="Agents only.")
+    is_emergency: bool = False
+    facts: dict[str, str] | None = None
+    reporter: int | None = Field(None, description="Contact id; agents only.")
+    team: int | None = Field(None, description="Team id; agents only.")
+
+
+class Versioned(In):
+    version: int | None = Field(
+        None, description="The version you read; if the ticket has changed since: 409."
+    )
+
+
+class TicketUpdateIn(Versioned):
+    subject: str | None = Field(None, min_length=1, max_length=255)
+    type: TicketType | None = None
+    category: int | str | None = None
+    product: int | str | None = None
+    facts: dict[str, str] | None = None
+
+
+class MessageIn(Versioned):
+    body: str = Field(min_length=1)
+    body_format: BodyFormat = BodyFormat.MARKDOWN
+
+
+class AssignIn(Versioned):
+    assignee: int | None = Field(None, description="User id of an agent; null: unassigned.")
+    team: int | None = None
+
+
+class RoundRobinIn(Versioned):
+    team: int | None = None
+
+
+class PriorityIn(Versioned):
+    priority: Priority
+    reason: str = Field(min_length=1)
+
+
+class ImpactActionIn(Versioned, ImpactIn):
+    pass
+
+
+class EscalateIn(Versioned):
+    reason: str = Field(min_length=1)
+    to_level: SupportLevel | None = None
+    facts: dict[str, str] | None = None
+    team: int | None = None
+
+
+class HandBackIn(Versioned):
+    reason: str = Field(min_length=1)
+    to_level: SupportLevel | None = None
+    team: int | None = None
+
+
+class PendIn(Versioned):
+    reason: PendingReason
+    note: str = ""
+
+
+class ResumeIn(Versioned):
+    note: str = ""
+
+
+class ResolveIn(Versioned):
+    summary: str = Field(min_length=1)
+
+
+class ReopenIn(Versioned):
+    reason: str = Field(min_length=1)
+
+
+class TicketQuery(Schema):
+    status: list[Status] | None = None
+    active: bool | None = None
+    priority: list[Priority] | None = None
+    support_level: SupportLevel | None = None
+    team: int | None = None
+    assignee: int | None = None
+    unassigned: bool | None = None
+    organization: int | None = None
+    reporter: int | None = None
+    category: int | str | None = Field(None, description="Category id or slug.")
+    is_emergency: bool | None = None
+    q: str | None = Field(None, description="Full-text search.")
+    ordering: Literal["queue", "newest", "oldest", "updated"] = "newest"

@@ -1,0 +1,57 @@
+"""Every read of organizations, contacts and products, already scoped to the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core.errors import NotFound
+from tierdesk.crm import policies
+from tierdesk.crm.models import Contact, Organization, Product
+
+
+def organization_list(*, user: Any, q: str | None = None) -> QuerySet[Organization]:
+    organizations = policies.visible(user, policies.VIEW, Organization.objects.all())
+    if q:
+        organizations = organizations.filter(name__icontains=q.strip())
+    return organizations.select_related("partner").order_by("name", "id")
+
+
+def organization_get(*, user: Any, pk: int, field: str | None = None) -> Organization:
+    """One organization the user may see, else ``NotFound`` (another tenant's is no different)."""
+    organization = organization_list(user=user).filter(pk=pk).first()
+    if organization is None:
+        raise NotFound("No such organization.", field=field)
+    return organization
+
+
+def contact_list(
+    *, user: Any, organization_id: int | None = None, q: str | None = None
+) -> QuerySet[Contact]:
+    contacts = policies.visible(user, policies.VIEW, Contact.objects.all())
+    if organization_id is not None:
+        contacts = contacts.filter(organization_id=organization_id)
+    if q and q.strip():
+        term = q.strip()
+        contacts = contacts.filter(Q(name__icontains=term) | Q(email__icontains=term))
+    return contacts.select_related("organization").order_by("name", "id")
+
+
+def contact_get(*, user: Any, pk: int, field: str | None = None) -> Contact:
+    contact = contact_list(user=user).filter(pk=pk).first()
+    if contact is None:
+        raise NotFound("No such contact.", field=field)
+    return contact
+
+
+def product_get(*, user: Any, key: int | str, field: str | None = "product") -> Product:
+    """A product by id or slug. The catalogue is public to everybody who signs in."""
+    if principal_of(user).role is Role.NOBODY:
+        raise NotFound("No such product.", field=field)
+    lookup = Q(pk=int(key)) if str(key).isdigit() else Q(slug=str(key))
+    product = Product.objects.filter(lookup).first()
+    if product is None:
+        raise NotFound("No such product.", field=field)
+    return product
