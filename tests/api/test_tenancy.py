@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tierdesk.accounts.models import ApiToken
 from tierdesk.api.main import api
+from tierdesk.sla.models import Calendar, Plan
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
 
@@ -87,6 +88,12 @@ PROBES: dict[str, Probe] = {
     "GET /agents": Probe("list"),
     # Public configuration: the same category tree for everybody who files tickets.
     "GET /categories": Probe("own"),
+    # The published support policy: plans, targets and calendars are the same for everybody.
+    "GET /sla/plans": Probe("own"),
+    "GET /sla/plans/{plan_id}": Probe("own"),
+    "GET /sla/calendars": Probe("own"),
+    "GET /sla/calendars/{calendar_id}": Probe("own"),
+    "GET /tickets/{ref}/sla": Probe("object"),
     "GET /me": Probe("own"),
     "GET /tokens": Probe("own"),
     "POST /tokens": Probe("own", body=lambda t: {"name": "mine"}),
@@ -140,6 +147,8 @@ def call(client: Any, operation: str, target: Target, token_id: int = 0, **query
     probe = PROBES[operation]
     params = target.params()
     params["token_id"] = token_id
+    params["plan_id"] = Plan.objects.order_by("id").values_list("id", flat=True).first()
+    params["calendar_id"] = Calendar.objects.order_by("id").values_list("id", flat=True).first()
     path = PREFIX + template.format(**params)
     if probe.upload:
         upload = SimpleUploadedFile("x.txt", b"x", content_type="text/plain")

@@ -20,6 +20,7 @@ from tierdesk.api import errors
 from tierdesk.api.auth import SessionAuth, TokenAuth
 from tierdesk.api.throttles import AuthRateThrottle, anonymous_gate
 from tierdesk.crm.api import router as crm_router
+from tierdesk.sla.api import router as sla_router
 from tierdesk.tickets.api import router as tickets_router
 
 DESCRIPTION = """
@@ -60,6 +61,7 @@ errors.install(api)
 api.add_router("", tickets_router)
 api.add_router("", crm_router)
 api.add_router("", accounts_router)
+api.add_router("", sla_router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -43,6 +43,20 @@ class ImpactOut(Schema):
     unit: str
 
 
+class ClockOut(Schema):
+    state: str = Field(description="running, paused, met, breached; empty: no target")
+    due_at: datetime | None = Field(description="When the target is used up (not while paused)")
+    elapsed_seconds: int | None = Field(description="Business seconds used at the last event")
+
+
+class SlaOut(Schema):
+    plan: Ref | None
+    first_response: ClockOut
+    resolution: ClockOut
+    next_update: ClockOut
+    next_check_at: datetime | None = Field(description="When the SLA sweep next looks at it")
+
+
 class TicketOut(Schema):
     reference: str
     number: int
@@ -72,6 +86,7 @@ class TicketOut(Schema):
     created_at: datetime
     updated_at: datetime
     version: int
+    sla: SlaOut
 
 
 class TicketPage(PageOut):
@@ -172,6 +187,26 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "version": ticket.version,
+        "sla": sla_out(ticket),
+    }
+
+
+def sla_out(ticket: Ticket) -> dict[str, Any]:
+    """The stored clock columns: no calendar maths per row (GET .../sla explains in full)."""
+
+    def clock(state: str, due: datetime | None, elapsed: int | None) -> dict[str, Any]:
+        return {"state": state, "due_at": due, "elapsed_seconds": elapsed}
+
+    return {
+        "plan": ref(ticket.sla_plan),
+        "first_response": clock(
+            ticket.response_state, ticket.response_due_at, ticket.response_elapsed
+        ),
+        "resolution": clock(
+            ticket.resolution_state, ticket.resolution_due_at, ticket.resolution_elapsed
+        ),
+        "next_update": clock(ticket.update_state, ticket.update_due_at, None),
+        "next_check_at": ticket.sla_next_check_at,
     }
 
 
@@ -343,4 +378,9 @@ class TicketQuery(Schema):
     category: int | str | None = Field(None, description="Category id or slug.")
     is_emergency: bool | None = None
     q: str | None = Field(None, description="Full-text search.")
+    breached: bool | None = Field(None, description="A response or resolution target breached.")
+    paused: bool | None = Field(None, description="The SLA clocks are paused (pending).")
+    due_before: datetime | None = Field(
+        None, description="A running response or resolution clock is due before this instant."
+    )
     ordering: Literal["queue", "newest", "oldest", "updated"] = "newest"

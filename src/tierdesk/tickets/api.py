@@ -119,6 +119,9 @@ def ticket_list(request: ApiRequest, filters: Query[TicketQuery], paging: Query[
             category_id=category.pk if category else None,
             is_emergency=filters.is_emergency,
             q=filters.q,
+            breached=filters.breached,
+            paused=filters.paused,
+            due_before=filters.due_before,
         ),
         ordering=filters.ordering,
     )

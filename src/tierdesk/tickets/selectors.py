@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -21,7 +22,7 @@ def ticket_get(*, user: Any, reference: str | int, action: str = policies.VIEW) 
     queryset = policies.visible(user, policies.VIEW, Ticket.objects.all())
     ticket = (
         queryset.select_related(
-            "organization", "reporter", "team", "assignee", "category", "product"
+            "organization", "reporter", "team", "assignee", "category", "product", "sla_plan"
         )
         .filter(pk=pk)
         .first()
@@ -45,6 +46,9 @@ class TicketFilters:
     category_id: int | None = None
     is_emergency: bool | None = None
     q: str | None = None
+    breached: bool | None = None
+    paused: bool | None = None
+    due_before: datetime | None = None
 
 
 ORDERINGS = {
@@ -66,7 +70,7 @@ def ticket_list(
             queryset, filters.q, include_internal=policies.sees_internal(user)
         )
     return queryset.select_related(
-        "organization", "reporter", "team", "assignee", "category"
+        "organization", "reporter", "team", "assignee", "category", "sla_plan"
     ).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
 
 
@@ -89,6 +93,21 @@ def _apply_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
     queryset = queryset.filter(**{k: v for k, v in simple.items() if v is not None})
     if filters.unassigned is not None:
         queryset = queryset.filter(assignee__isnull=filters.unassigned)
+    return _apply_sla_filters(queryset, filters)
+
+
+def _apply_sla_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
+    """Filters over the stored clock columns: no calendar maths in a list."""
+    breached = Q(response_state="breached") | Q(resolution_state="breached")
+    if filters.breached is not None:
+        queryset = queryset.filter(breached) if filters.breached else queryset.exclude(breached)
+    if filters.paused is not None:
+        paused = Q(resolution_state="paused")
+        queryset = queryset.filter(paused) if filters.paused else queryset.exclude(paused)
+    if filters.due_before is not None:
+        queryset = queryset.filter(
+            Q(response_due_at__lt=filters.due_before) | Q(resolution_due_at__lt=filters.due_before)
+        )
     return queryset
 
 
