@@ -11,7 +11,7 @@ from tierdesk.core.models import SchedulerSlot, WorkerHeartbeat
 from tierdesk.core.worker import run_worker
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_runs_what_is_queued_and_leaves_the_pool_when_done() -> None:
     queued = tasks.prune_scheduler_history.enqueue()
 
@@ -21,7 +21,7 @@ def test_a_worker_runs_what_is_queued_and_leaves_the_pool_when_done() -> None:
     assert not WorkerHeartbeat.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_scheduling_worker_claims_the_due_slots_and_runs_their_tasks() -> None:
     run_worker(batch=True, worker_id="batch-worker")
 

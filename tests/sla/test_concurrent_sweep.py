@@ -40,7 +40,7 @@ def sweep_in_threads(instant, workers: int = 2) -> list[int]:
     return handled
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_share_the_due_tickets_and_fire_each_alert_once(world):
     with time_machine.travel(ist(MON, 9), tick=False):
         tickets = [

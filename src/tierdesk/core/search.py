@@ -29,7 +29,7 @@ are indexed: a pasted megabyte of log must not break indexing (PostgreSQL refuse
 1 MB) nor swell the index.
 
 Documents are built set-based in SQL from the tickets and messages tables, the same statement
-for one ticket (``index_ticket``, run on commit by the services), a batch (``index_tickets``)
+for one ticket (``index_ticket``, run by the services inside their transaction), a batch (``index_tickets``)
 and a full rebuild (``rebuild_index``, batched by id range): no Python work per ticket.
 """
 
@@ -63,7 +63,7 @@ def search_terms(query: str) -> list[str]:
 
 
 def index_ticket(ticket_id: int) -> None:
-    """Bring the ticket's search document up to date. Called on commit by the services."""
+    """Bring the ticket's search document up to date. Called by the services inside the writing transaction."""
     index_tickets([ticket_id])
 
 

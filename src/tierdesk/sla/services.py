@@ -15,6 +15,7 @@ from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
+    EventFact,
     TicketClocks,
     escalation_due_at,
     load_events_of,
@@ -149,6 +150,12 @@ def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> Ticke
         for name, value in changed.items():
             setattr(ticket, name, value)
     return clocks
+
+
+def opening_clock_columns(ticket: Any, opened: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The clock columns of a ticket about to be inserted, from its one "opened" event."""
+    clocks = ticket_clocks(ticket, at=at, events=[EventFact("opened", at, opened)])
+    return clock_columns(clocks, _next_check(planned_actions(clocks)))
 
 
 # ---- the sweep -----------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class TicketFilters:
 ORDERINGS = {
     "queue": ("priority", "created_at", "id"),  # the agents' queue: most urgent, then oldest
     "newest": ("-created_at", "-id"),
+    "newest_id": ("-id",),
     "oldest": ("created_at", "id"),
     "updated": ("-updated_at", "-id"),
 }
@@ -69,6 +70,9 @@ def ticket_list(
         queryset = search.filter_tickets(
             queryset, filters.q, include_internal=policies.sees_internal(user)
         )
+        # Newest first by id, which follows creation: PostgreSQL then walks the search table
+        # backwards and stops at a page of matches instead of sorting all of them.
+        ordering = "newest_id" if ordering == "newest" else ordering
     return queryset.select_related(
         "organization", "reporter", "team", "assignee", "category", "sla_plan"
     ).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.db.models import F
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from tierdesk.mail.events import MAIL_EVENT_KINDS, event_mail_on_commit
 from tierdesk.sla.clocks import CLOCK_EVENT_KINDS
 from tierdesk.sla.services import ticket_clocks_recompute
 from tierdesk.tickets import policies
@@ -72,12 +74,14 @@ def record(
     at: datetime | None = None,
     *,
     public: bool | None = None,
+    clocks_stored: bool = False,
     **data: Any,
 ) -> TicketEvent:
     """Write one timeline event. Customers see it when its kind is public, unless told.
 
     An event that can move an SLA clock recomputes the ticket's clocks in the same transaction,
-    so the stored due times never lag behind the timeline.
+    so the stored due times never lag behind the timeline (``clocks_stored``: the caller already
+    stored the clocks this event gives, as opening a ticket does).
     """
     event = TicketEvent.objects.create(
         ticket=ticket,
@@ -87,11 +91,14 @@ def record(
         is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
         at=at or now(),
     )
-    if kind in CLOCK_EVENT_KINDS:
+    if kind in CLOCK_EVENT_KINDS and not clocks_stored:
         ticket_clocks_recompute(ticket, at=event.at)
+    if kind in MAIL_EVENT_KINDS:  # the reporter may need a mail: decided by a task after commit
+        transaction.on_commit(partial(event_mail_on_commit, event.pk))
     return event
 
 
-def reindex_on_commit(ticket: Ticket) -> None:
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: search.index_ticket(ticket_id))
+def reindex(ticket: Ticket) -> None:
+    """Rewrite the ticket's search document in the writing transaction: it becomes findable at
+    the same commit as the change itself, and no second commit is paid for it."""
+    search.index_ticket(ticket.pk)

@@ -27,7 +27,7 @@ from tierdesk.tickets.models import (
     Priority,
     Ticket,
 )
-from tierdesk.tickets.services.base import check, compare_and_set, record, reindex_on_commit
+from tierdesk.tickets.services.base import check, compare_and_set, record, reindex
 from tierdesk.tickets.services.messages import link_follow_up, reopen_window_open
 from tierdesk.tickets.services.opening import Impact, _clean_facts, default_team
 
@@ -300,7 +300,7 @@ def ticket_resolve(*, actor: Any, ticket: Ticket, summary: str) -> Ticket:
             ticket, EventKind.RESOLVED, actor, at,
             summary=summary.strip(), status=[old_status, Status.RESOLVED],
         )  # fmt: skip
-        reindex_on_commit(ticket)
+        reindex(ticket)
     return ticket
 
 
@@ -370,7 +370,7 @@ def ticket_update(*, actor: Any, ticket: Ticket, **fields: Any) -> Ticket:
         compare_and_set(ticket, **changes)
         record(ticket, EventKind.UPDATED, actor, fields=sorted(changes))
         if "subject" in changes:
-            reindex_on_commit(ticket)
+            reindex(ticket)
     return ticket
 
 

@@ -19,7 +19,7 @@ from tierdesk.tickets.services.base import (
     check,
     compare_and_set,
     record,
-    reindex_on_commit,
+    reindex,
 )
 
 
@@ -55,7 +55,7 @@ def ticket_reply(
         if changes.get("status"):
             data["status"] = [old_status, new_status]
         record(ticket, EventKind.REPLIED, actor, at, **data)
-        reindex_on_commit(ticket)
+        reindex(ticket)
     return message
 
 
@@ -71,7 +71,7 @@ def ticket_note(
             ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
         )
         record(ticket, EventKind.NOTED, actor, at, message=message.pk)
-        reindex_on_commit(ticket)
+        reindex(ticket)
     return message
 
 

@@ -14,7 +14,7 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 from tierdesk.core.text import render_body
 from tierdesk.crm.models import Contact, Organization
-from tierdesk.sla.services import plan_for
+from tierdesk.sla.services import opening_clock_columns, plan_for
 from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity, severity_from_impact
 from tierdesk.tickets.models import (
     BodyFormat,
@@ -28,7 +28,7 @@ from tierdesk.tickets.models import (
     Ticket,
     TicketType,
 )
-from tierdesk.tickets.services.base import actor_id, record, reindex_on_commit
+from tierdesk.tickets.services.base import actor_id, record, reindex
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,12 @@ def ticket_open(
     chosen_priority = _initial_priority(priority, severity, is_emergency)
     at = now()
     plan = plan_for(organization, product)
+    opened = {
+        "channel": channel, "priority": chosen_priority, "emergency": is_emergency,
+        "plan": getattr(plan, "pk", None),
+    }  # fmt: skip
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             sla_plan=plan,
             subject=subject.strip(),
             type=type,
@@ -103,6 +107,11 @@ def ticket_open(
             created_at=at,
             updated_at=at,
         )
+        opened["severity"] = ticket.severity
+        # The clocks start with the ticket: computed before the insert, stored by it.
+        for column, value in opening_clock_columns(ticket, opened, at).items():
+            setattr(ticket, column, value)
+        ticket.save(force_insert=True)
         by_agent = principal.is_agent
         Message.objects.create(
             ticket=ticket,
@@ -116,12 +125,8 @@ def ticket_open(
             body_html=render_body(body, body_format),
             created_at=at,
         )
-        record(
-            ticket, EventKind.OPENED, actor, at,
-            channel=channel, priority=chosen_priority, severity=ticket.severity,
-            emergency=is_emergency, plan=getattr(plan, "pk", None),
-        )  # fmt: skip
-        reindex_on_commit(ticket)
+        record(ticket, EventKind.OPENED, actor, at, clocks_stored=True, **opened)
+        reindex(ticket)
     return ticket
 
 
