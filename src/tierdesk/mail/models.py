@@ -1,0 +1,250 @@
+"""Mailboxes, every message that came in (raw, first), every message that went out, templates
+and the addresses that bounce.
+
+``InboundMessage.key`` is the idempotency key of the intake: the Message-ID, or for mail without
+one the SHA-256 of its bytes. The unique constraint, not Python, makes a second delivery of the
+same message a no-op however many pollers and listeners race.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class UnknownSenders(models.TextChoices):
+    CREATE_CONTACT = "create_contact", "Create a contact (organization by e-mail domain)"
+    REFUSE = "refuse", "Refuse politely"
+
+
+class ImapAuth(models.TextChoices):
+    PASSWORD = "password", "Password (LOGIN)"
+    XOAUTH2 = "xoauth2", "OAuth 2 access token (XOAUTH2: Microsoft 365, Google)"
+
+
+class Mailbox(models.Model):
+    """An address customers write to, how Tierdesk reads it and which identity answers from it."""
+
+    name = models.SlugField(max_length=50, unique=True)
+    address = models.EmailField(unique=True, help_text="The address customers write to.")
+    display_name = models.CharField(max_length=100, default="Support")
+    is_default = models.BooleanField(
+        default=False, help_text="Answers for tickets that did not come in through a mailbox."
+    )
+    is_emergency = models.BooleanField(
+        default=False, help_text="Mail to this address opens emergency tickets (P5)."
+    )
+    unknown_senders = models.CharField(
+        max_length=20, choices=UnknownSenders.choices, default=UnknownSenders.CREATE_CONTACT
+    )
+    fallback_organization = models.ForeignKey(
+        "crm.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="New contacts whose e-mail domain matches no organization join this one; "
+        "empty: such senders are refused politely.",
+    )  # fmt: skip
+    mailer = models.CharField(
+        max_length=50, default="default", help_text="The MAILERS alias that sends for this box."
+    )
+    is_active = models.BooleanField(default=True)
+    # IMAP polling (optional: LMTP and pipes need none of this).
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField(default=True)
+    imap_starttls = models.BooleanField(default=False)
+    imap_username = models.CharField(max_length=255, blank=True)
+    imap_auth = models.CharField(max_length=10, choices=ImapAuth.choices, default=ImapAuth.PASSWORD)
+    imap_secret_env = models.CharField(
+        max_length=100, blank=True,
+        help_text="Name of the environment variable holding the password or OAuth token "
+        "(NAME_FILE is read afresh on every poll, so a token refresher can rewrite it).",
+    )  # fmt: skip
+    imap_folder = models.CharField(max_length=255, default="INBOX")
+    imap_done_folder = models.CharField(
+        max_length=255, blank=True,
+        help_text="Move processed mail here; empty: flag it $Tierdesk and \\Seen in place.",
+    )  # fmt: skip
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    @property
+    def polls_imap(self) -> bool:
+        return bool(self.is_active and self.imap_host and self.imap_username)
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", "Received, not processed yet"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class IntakeAction(models.TextChoices):
+    CREATED = "created", "Opened a ticket"
+    APPENDED = "appended", "Added to a ticket"
+    DUPLICATE = "duplicate", "Duplicate delivery"
+    IGNORED = "ignored", "Ignored (auto-reply or loop)"
+    BOUNCE = "bounce", "Delivery report"
+    REJECTED = "rejected", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class InboundMessage(models.Model):
+    """One received message, stored raw before anything else happens to it."""
+
+    key = models.CharField(max_length=300, unique=True, help_text="Message-ID or sha256.")
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
+    )
+    source = models.CharField(max_length=300, help_text="imap:box, lmtp, a file name, -")
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    truncated = models.BooleanField(
+        default=False, help_text="Over the size limit: only the headers were kept."
+    )
+    sha256 = models.CharField(max_length=64)
+    message_id = models.CharField(max_length=250, blank=True, db_index=True)
+    from_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=10, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
+    action = models.CharField(max_length=10, choices=IntakeAction.choices, blank=True)
+    reason = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The ticket message this mail became: its full original stays viewable from the message.
+    ticket_message = models.OneToOneField(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="inbound_mail",
+    )  # fmt: skip
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "received_at"], name="inbound_ticket_idx"),
+            models.Index(
+                fields=["status", "received_at"],
+                name="inbound_unfinished_idx",
+                condition=~models.Q(status="processed"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.sha256[:12]} ({self.status})"
+
+
+class OutboundKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    REPLY = "reply", "Agent reply"
+    INFO_REQUEST = "info_request", "Request for information"
+    PENDING = "pending", "Waiting notice"
+    RESOLVED = "resolved", "Resolution notice"
+    REOPENED = "reopened", "Reopened notice"
+    REFUSAL = "refusal", "Refusal of an unknown sender"
+    TOO_LARGE = "too_large", "Message too large"
+
+
+# Mail a person did not write: it carries Auto-Submitted: auto-replied and is rate-limited.
+AUTOMATIC_KINDS = frozenset(
+    {
+        OutboundKind.ACKNOWLEDGEMENT, OutboundKind.PENDING, OutboundKind.RESOLVED,
+        OutboundKind.REOPENED, OutboundKind.REFUSAL, OutboundKind.TOO_LARGE,
+    }
+)  # fmt: skip
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+    SUPPRESSED = "suppressed", "Not sent (bouncing address or rate limit)"
+
+
+class OutboundMail(models.Model):
+    """One message Tierdesk sends; rendered when queued, sent on commit, retried on failure."""
+
+    dedupe_key = models.CharField(
+        max_length=200, unique=True, help_text="One mail per event (or inbound) and recipient."
+    )
+    kind = models.CharField(max_length=20, choices=OutboundKind.choices)
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_address = models.CharField(max_length=254)
+    from_address = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    message_id = models.CharField(max_length=250, unique=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    references = models.TextField(blank=True)
+    is_automatic = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["to_address", "created_at"], name="outbound_rate_idx"),
+            models.Index(fields=["ticket", "created_at"], name="outbound_ticket_idx"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbound_due_idx",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_address} ({self.status})"
+
+
+class AddressState(models.Model):
+    """What Tierdesk knows about delivering to one address: its bounces and any suppression."""
+
+    address = models.CharField(max_length=254, unique=True)
+    hard_bounces = models.PositiveIntegerField(default=0)
+    soft_bounces = models.PositiveIntegerField(default=0)
+    last_status = models.CharField(max_length=20, blank=True)
+    last_diagnostic = models.TextField(blank=True)
+    last_bounce_at = models.DateTimeField(null=True, blank=True)
+    suppressed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class MailTemplate(models.Model):
+    """An admin's version of a mail template; without a row, the file default applies."""
+
+    key = models.CharField(max_length=30, choices=OutboundKind.choices, unique=True)
+    subject = models.CharField(max_length=300, help_text="Django template syntax.")
+    body = models.TextField(help_text="Django template syntax; plain text.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.get_key_display()

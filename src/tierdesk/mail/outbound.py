@@ -1,0 +1,326 @@
+"""Mail Tierdesk sends: rendered and queued inside the writing transaction, sent after commit.
+
+Every outgoing message is an ``OutboundMail`` row first, under a unique ``dedupe_key`` (one
+acknowledgement per inbound message, one notice per ticket event and recipient), so a retried
+task or a second worker never sends it twice. The row is then sent by the ``mail_send`` task on
+commit; a failure schedules a retry with back-off (``next_attempt_at``), which the outbox sweep
+picks up, until ``TIERDESK_MAIL_SEND_ATTEMPTS`` is used up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import formataddr
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template import Context, Template
+
+from tierdesk.core.clock import now
+from tierdesk.mail.loopguard import LOOP_HEADER
+from tierdesk.mail.models import (
+    AUTOMATIC_KINDS,
+    AddressState,
+    InboundMessage,
+    Mailbox,
+    MailTemplate,
+    OutboundMail,
+    OutboundStatus,
+)
+from tierdesk.mail.parsing import REPLY_MARKER, normalize_subject
+from tierdesk.mail.threading import loop_id, new_message_id
+
+log = logging.getLogger(__name__)
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "mail"
+# Minutes to wait before each retry of a failed send.
+BACKOFF_MINUTES = [1, 5, 15, 60, 240, 720]
+# A message stuck in "sending" this long belonged to a worker that died: send it again.
+STALE_SENDING = timedelta(minutes=15)
+MAX_REFERENCES = 10
+
+
+# ---- templates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def default_template(key: str) -> tuple[str, str]:
+    """The file default: first line ``Subject: …``, a blank line, then the body."""
+    text = (TEMPLATE_DIR / f"{key}.txt").read_text(encoding="utf-8")
+    head, _, body = text.partition("\n\n")
+    return head.removeprefix("Subject:").strip(), body
+
+
+def template_source(key: str) -> tuple[str, str]:
+    row = MailTemplate.objects.filter(key=key).first()
+    if row is not None:
+        return row.subject, row.body
+    return default_template(key)
+
+
+def render(key: str, context: dict[str, Any]) -> Rendered:
+    subject_source, body_source = template_source(key)
+    ctx = Context({**context, "reply_marker": REPLY_MARKER}, autoescape=False)
+    subject = " ".join(Template(subject_source).render(ctx).split())
+    body = Template(body_source).render(ctx).strip() + "\n"
+    return Rendered(subject=subject[:300], body=body)
+
+
+# ---- queueing ------------------------------------------------------------------------------
+
+
+def sending_mailbox(ticket: Any) -> Mailbox | None:
+    """The mailbox the ticket came in through, else the default one."""
+    if ticket is not None:
+        inbound = (
+            InboundMessage.objects.filter(ticket=ticket, mailbox__is_active=True)
+            .select_related("mailbox")
+            .order_by("received_at", "id")
+            .first()
+        )
+        if inbound is not None and inbound.mailbox is not None:
+            return inbound.mailbox
+    return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
+
+
+def thread_headers(ticket: Any, answering: str = "") -> tuple[str, list[str]]:
+    """In-Reply-To and References for a new mail on the ticket: the whole conversation's
+    Message-IDs (its first message always kept), the one answered last."""
+    ids: list[tuple[Any, str]] = []
+    if ticket is not None:
+        ids += (
+            InboundMessage.objects.filter(ticket=ticket)
+            .exclude(message_id="")
+            .values_list("received_at", "message_id")
+        )
+        ids += OutboundMail.objects.filter(ticket=ticket, status=OutboundStatus.SENT).values_list(
+            "created_at", "message_id"
+        )
+    ordered = [mid for _at, mid in sorted(ids)]
+    if answering:
+        ordered = [mid for mid in ordered if mid != answering] + [answering]
+    ordered = list(dict.fromkeys(ordered))
+    if len(ordered) > MAX_REFERENCES:
+        ordered = ordered[:1] + ordered[-(MAX_REFERENCES - 1) :]
+    return (ordered[-1] if ordered else ""), ordered
+
+
+def suppression_reason(address: str, automatic: bool) -> str:
+    """Why mail to the address must not go now: it bounces, or it had its share of
+    automatic mail this hour (the loop breaker of last resort)."""
+    state = AddressState.objects.filter(address=address, suppressed_until__gt=now()).first()
+    if state is not None:
+        until = f"{state.suppressed_until:%Y-%m-%d %H:%M} UTC"
+        return f"address bounces ({state.last_status}) until {until}"
+    if automatic:
+        limit = settings.TIERDESK_MAIL_AUTO_PER_HOUR
+        recent = OutboundMail.objects.filter(
+            to_address=address,
+            is_automatic=True,
+            created_at__gte=now() - timedelta(hours=1),
+            status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
+        ).count()
+        if recent >= limit:
+            return f"rate limit: {limit} automatic mails per hour to one address"
+    return ""
+
+
+def outbound_queue(
+    *,
+    kind: str,
+    to: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    ticket: Any = None,
+    mailbox: Mailbox | None = None,
+    answering: str = "",
+) -> OutboundMail | None:
+    """Render and store one mail, and send it when the surrounding transaction commits.
+
+    Returns ``None`` when there is nobody to send to or it was queued before (same key).
+    """
+    if not to:
+        return None
+    mailbox = mailbox or sending_mailbox(ticket)
+    automatic = kind in AUTOMATIC_KINDS
+    rendered = render(kind, {**context, "ticket": ticket, "mailbox": mailbox})
+    in_reply_to, references = thread_headers(ticket, answering)
+    reason = suppression_reason(to, automatic)
+    mail = OutboundMail(
+        dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox, ticket=ticket, to_address=to,
+        from_address=_from_address(mailbox), subject=rendered.subject, body=rendered.body,
+        message_id=new_message_id(getattr(ticket, "pk", None)), in_reply_to=in_reply_to,
+        references=" ".join(f"<{mid}>" for mid in references), is_automatic=automatic,
+        status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
+        last_error=reason, created_at=now(),
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            mail.save()
+    except IntegrityError:
+        return None  # queued before: this is a retry of the same work
+    if not reason:
+        transaction.on_commit(partial(_enqueue_send, mail.pk))
+    return mail
+
+
+def _enqueue_send(outbound_id: int) -> None:
+    from tierdesk.mail.tasks import mail_send
+
+    mail_send.enqueue(outbound_id)
+
+
+def _from_address(mailbox: Mailbox | None) -> str:
+    if mailbox is None:
+        return settings.TIERDESK_MAIL_FROM
+    return formataddr((mailbox.display_name, mailbox.address))
+
+
+def ticket_subject(ticket: Any, subject: str = "") -> str:
+    """``[TD-1042] subject``: the tag lets a reply without headers still find the ticket."""
+    subject = normalize_subject(subject or ticket.subject)
+    return f"[{ticket.reference}] {subject}"
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+
+def outbound_send(outbound_id: int) -> str:
+    """Send one queued mail; the new status. Claimed by compare-and-set, so one sender only."""
+    at = now()
+    claimed = (
+        OutboundMail.objects.filter(pk=outbound_id, status=OutboundStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
+        .update(status=OutboundStatus.SENDING, next_attempt_at=at, attempts=_attempts_plus_one())
+    )
+    if not claimed:
+        return "skipped"
+    mail = OutboundMail.objects.select_related("mailbox").get(pk=outbound_id)
+    try:
+        _email_of(mail).send(using=_mailer(mail))
+    except Exception as exc:
+        return _after_failure(mail, exc)
+    OutboundMail.objects.filter(pk=mail.pk).update(
+        status=OutboundStatus.SENT, sent_at=now(), last_error=""
+    )
+    return OutboundStatus.SENT
+
+
+def _attempts_plus_one() -> Any:
+    from django.db.models import F
+
+    return F("attempts") + 1
+
+
+def _mailer(mail: OutboundMail) -> str:
+    from django.core.mail import mailers
+
+    alias = mail.mailbox.mailer if mail.mailbox else "default"
+    return alias if alias in mailers else "default"
+
+
+def _email_of(mail: OutboundMail) -> EmailMessage:
+    headers = {
+        "Message-ID": f"<{mail.message_id}>",
+        LOOP_HEADER: loop_id(),
+        # Ask Exchange and others not to answer with out-of-office or read receipts.
+        "X-Auto-Response-Suppress": "All",
+    }
+    if mail.in_reply_to:
+        headers["In-Reply-To"] = f"<{mail.in_reply_to}>"
+    if mail.references:
+        headers["References"] = mail.references
+    if mail.is_automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+    return EmailMessage(
+        subject=mail.subject,
+        body=mail.body,
+        from_email=mail.from_address,
+        to=[mail.to_address],
+        headers=headers,
+    )
+
+
+def _after_failure(mail: OutboundMail, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if mail.attempts >= settings.TIERDESK_MAIL_SEND_ATTEMPTS:
+        status, next_at = OutboundStatus.FAILED, None
+        log.error("mail %s to %s failed for good: %s", mail.pk, mail.to_address, error)
+    else:
+        delay = BACKOFF_MINUTES[min(mail.attempts, len(BACKOFF_MINUTES)) - 1]
+        status, next_at = OutboundStatus.QUEUED, now() + timedelta(minutes=delay)
+        log.warning("mail %s to %s failed, retry in %d min: %s", mail.pk, mail.to_address,
+                    delay, error)  # fmt: skip
+    OutboundMail.objects.filter(pk=mail.pk).update(
+        status=status, next_attempt_at=next_at, last_error=error
+    )
+    return status
+
+
+def outbox_sweep(*, limit: int = 200) -> int:
+    """Send what is due for a retry (and what a dead worker left in "sending"); the count sent."""
+    at = now()
+    OutboundMail.objects.filter(
+        status=OutboundStatus.SENDING, next_attempt_at__lt=at - STALE_SENDING
+    ).update(status=OutboundStatus.QUEUED)
+    due = (
+        OutboundMail.objects.filter(status=OutboundStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(outbound_send(pk) == OutboundStatus.SENT for pk in list(due))
+
+
+# ---- what a reporter hears about ---------------------------------------------------------
+
+
+def commitment(ticket: Any) -> dict[str, Any]:
+    """The plan's first-response promise for the ticket's priority, for the acknowledgement."""
+    from tierdesk.sla.models import Metric, Target
+
+    if ticket.is_emergency:
+        minutes = settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES
+        return {"emergency": True, "amount": minutes, "unit": "minutes", "around_the_clock": True}
+    target = (
+        Target.objects.filter(
+            plan_id=ticket.sla_plan_id, priority=ticket.priority, metric=Metric.FIRST_RESPONSE
+        )
+        .select_related("calendar")
+        .first()
+    )
+    if target is None or target.amount is None:
+        return {"emergency": False, "amount": None}
+    unit = target.get_unit_display().lower()
+    if target.amount == 1:
+        unit = unit.removesuffix("s")
+    return {
+        "emergency": False,
+        "amount": target.amount,
+        "unit": unit,
+        "around_the_clock": target.calendar.always_open,
+        "calendar": target.calendar.name,
+    }
+
+
+def event_mail(event_id: int) -> int:
+    """Queue what the reporter should hear about one ticket event; the count queued."""
+    from tierdesk.mail.notices import notice_for_event
+
+    notice = notice_for_event(event_id)
+    if notice is None:
+        return 0
+    with transaction.atomic():
+        mail = outbound_queue(**notice)
+    return 1 if mail is not None else 0

@@ -1,0 +1,118 @@
+"""Who wrote a mail: an agent, a known contact, or a stranger; and the actor that acts for them.
+
+A contact needs no portal account to write to support, but ticket services take an actor. A
+``ContactActor`` stands for the contact: its principal is the contact's (their organization,
+their visibility), computed here rather than from a user row, so the same policies that guard
+the portal guard mail too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from tierdesk.accounts.models import Agent
+from tierdesk.accounts.principal import SYSTEM, Principal, Role, principal_of
+from tierdesk.crm.models import Contact, Organization
+from tierdesk.mail.models import Mailbox, UnknownSenders
+
+
+class ContactActor:
+    """The acting party for a contact's mail; records their user id when they have one."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, contact: Contact):
+        self.contact = contact
+        self.pk = self.id = contact.user_id
+        # principal_of() reads this cache first: the contact's principal, as for their user.
+        self._tierdesk_principal = Principal(
+            role=Role.CONTACT,
+            user_id=contact.user_id,
+            organization_id=contact.organization_id,
+            contact_id=contact.pk,
+            sees_whole_organization=contact.organization.contacts_see_all_tickets,
+        )
+
+    def __str__(self) -> str:
+        return str(self.contact)
+
+
+@dataclass(frozen=True)
+class Sender:
+    address: str
+    name: str = ""
+    agent_user: Any = None
+    contact: Contact | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.agent_user is not None
+
+    @property
+    def actor(self) -> Any:
+        if self.agent_user is not None:
+            return self.agent_user
+        if self.contact is not None:
+            return ContactActor(self.contact)
+        return SYSTEM
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+def sender_resolve(address: str, name: str = "") -> Sender:
+    """Agents first (an agent who is also a contact somewhere answers as the agent)."""
+    if not address:
+        return Sender(address="", name=name)
+    agent = (
+        Agent.objects.filter(user__email__iexact=address, user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if agent is not None and principal_of(agent.user).is_agent:
+        return Sender(address=address, name=name, agent_user=agent.user)
+    return Sender(address=address, name=name, contact=_contact(address))
+
+
+def _contact(address: str) -> Contact | None:
+    contacts = Contact.objects.select_related("organization").order_by("id")
+    # The exact match uses the index; addresses stored with capitals fall back to iexact.
+    found = contacts.filter(email=address, organization__is_active=True).first()
+    return found or contacts.filter(email__iexact=address, organization__is_active=True).first()
+
+
+def organization_for_domain(address: str) -> Organization | None:
+    """The active organization listing the address's domain (or a parent domain) in its
+    ``email_domains``; the oldest wins when several claim it."""
+    domain = address.rpartition("@")[2].lower()
+    candidates = []
+    labels = domain.split(".")
+    for start in range(len(labels) - 1):
+        candidates.append(".".join(labels[start:]))
+    for candidate in candidates:
+        query = Q(email_domains__icontains=f'"{candidate}"')
+        for organization in Organization.objects.filter(query, is_active=True).order_by("id"):
+            domains = {str(d).lower().lstrip("@") for d in organization.email_domains or []}
+            if candidate in domains:
+                return organization
+    return None
+
+
+def contact_for_stranger(sender: Sender, mailbox: Mailbox | None) -> Contact | None:
+    """A new contact for an unknown sender, if the mailbox takes strangers; else ``None``."""
+    if mailbox is not None and mailbox.unknown_senders == UnknownSenders.REFUSE:
+        return None
+    organization = organization_for_domain(sender.address)
+    if organization is None and mailbox is not None:
+        organization = mailbox.fallback_organization
+    if organization is None:
+        return None
+    name = sender.name or sender.address.partition("@")[0]
+    return Contact.objects.create(organization=organization, name=name[:200], email=sender.address)

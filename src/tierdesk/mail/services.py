@@ -1,0 +1,401 @@
+"""The one intake every path uses (IMAP, LMTP/SMTP, pipes, webhooks): ``mail_ingest``.
+
+1. The raw bytes are stored first, in their own committed transaction, under a unique key (the
+   Message-ID, else the SHA-256): nothing is lost if processing fails, and a second delivery of
+   the same message finds the row and does nothing twice.
+2. Processing runs in a second transaction that locks the row: loop and bounce checks, the
+   sender, the ticket (by our signed Message-IDs, then by a ``[TD-1042]`` tag from people on
+   the ticket), then one ticket service call; the acknowledgement is queued in the same
+   transaction and sent after commit.
+3. A failure rolls the ticket work back and marks the stored message ``failed`` with its error;
+   an admin retries it (``mail_retry``) once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from tierdesk.accounts.principal import SYSTEM
+from tierdesk.core.clock import now
+from tierdesk.core.errors import TierdeskError
+from tierdesk.mail import parsing, policies
+from tierdesk.mail.bounces import bounce_handle
+from tierdesk.mail.loopguard import Verdict, classify
+from tierdesk.mail.models import (
+    InboundMessage,
+    InboundStatus,
+    IntakeAction,
+    Mailbox,
+    OutboundKind,
+)
+from tierdesk.mail.outbound import commitment, outbound_queue, ticket_subject
+from tierdesk.mail.quoting import strip_quoted, strip_quoted_html
+from tierdesk.mail.senders import Sender, contact_for_stranger, sender_resolve
+from tierdesk.mail.threading import loop_id, ticket_pk_from_thread
+from tierdesk.tickets import policies as ticket_policies
+from tierdesk.tickets import services as tickets
+from tierdesk.tickets.models import BodyFormat, Channel, Message, Ticket
+
+log = logging.getLogger(__name__)
+NO_SUBJECT = "(no subject)"
+NO_TEXT = "(The message has no text; see the attachments.)"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    action: str
+    ticket_reference: str | None = None
+    reason: str = ""
+    inbound_id: int | None = None
+
+    def as_dict(self, source: str) -> dict[str, Any]:
+        return {
+            "source": source,
+            "action": self.action,
+            "ticket": self.ticket_reference,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Outcome:
+    """What processing decided; written onto the stored message."""
+
+    action: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    message: Message | None = None
+
+
+# ---- the entry point ---------------------------------------------------------------------
+
+
+def mail_ingest(
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: Mailbox | None = None,
+    recipients: list[str] = (),  # type: ignore[assignment]
+) -> IngestResult:
+    """Store, then process, one raw message. Safe to call again with the same bytes."""
+    parsed = parsing.parse(raw)
+    inbound, created = inbound_store(raw, parsed, source=source, mailbox=mailbox)
+    if not created and inbound.status == InboundStatus.PROCESSED:
+        return IngestResult(
+            IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
+            f"already received as #{inbound.pk} ({inbound.action})", inbound.pk,
+        )  # fmt: skip
+    if inbound.truncated:
+        parsed = parsing.parse(bytes(inbound.raw))
+    return inbound_process(inbound, parsed, recipients=list(recipients))
+
+
+def inbound_key(raw: bytes, parsed: parsing.ParsedMail) -> str:
+    if parsed.message_id:
+        return f"mid:{parsed.message_id}"[:300]
+    return f"sha:{parsing.sha256(raw)}"
+
+
+def inbound_store(
+    raw: bytes, parsed: parsing.ParsedMail, *, source: str, mailbox: Mailbox | None
+) -> tuple[InboundMessage, bool]:
+    """Commit the raw message (or, over the size limit, its headers) before anything else."""
+    key = inbound_key(raw, parsed)
+    truncated = len(raw) > settings.TIERDESK_MAIL_MAX_BYTES
+    stored = parsing.header_block(raw) if truncated else raw
+    inbound = InboundMessage(
+        key=key, mailbox=mailbox, source=source[:300], raw=stored, size=len(raw),
+        truncated=truncated, sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
+        from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            inbound.save()
+        return inbound, True
+    except IntegrityError:
+        return InboundMessage.objects.get(key=key), False
+
+
+def inbound_process(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, *, recipients: list[str] | None = None
+) -> IngestResult:
+    try:
+        with transaction.atomic():
+            locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+            if locked.status == InboundStatus.PROCESSED:
+                return IngestResult(
+                    IntakeAction.DUPLICATE, _reference(locked.ticket_id),
+                    f"already received as #{locked.pk}", locked.pk,
+                )  # fmt: skip
+            outcome = _decide(locked, parsed, recipients or [])
+            _finish(locked, outcome)
+    except Exception as exc:
+        return _fail(inbound, exc)
+    ticket = outcome.ticket
+    return IngestResult(
+        outcome.action, ticket.reference if ticket else None, outcome.reason, inbound.pk
+    )
+
+
+def mail_retry(*, actor: Any, inbound: InboundMessage) -> IngestResult:
+    """Process a stored message again (after a failure was fixed); admins only."""
+    policies.check(actor, policies.RETRY, inbound)
+    if inbound.status == InboundStatus.PROCESSED:
+        return IngestResult(IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
+                            "already processed", inbound.pk)  # fmt: skip
+    return inbound_process(inbound, parsing.parse(bytes(inbound.raw)))
+
+
+def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        status=InboundStatus.PROCESSED, action=outcome.action, reason=outcome.reason[:2000],
+        ticket=outcome.ticket, ticket_message=outcome.message, processed_at=now(), error="",
+        attempts=inbound.attempts + 1,
+    )  # fmt: skip
+
+
+def _fail(inbound: InboundMessage, exc: Exception) -> IngestResult:
+    log.exception("mail intake: message #%s failed", inbound.pk)
+    error = "".join(traceback.format_exception(exc, limit=-8))[-4000:]
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        status=InboundStatus.FAILED, action=IntakeAction.FAILED, error=error,
+        attempts=inbound.attempts + 1, processed_at=now(),
+    )  # fmt: skip
+    return IngestResult(IntakeAction.FAILED, None, f"{type(exc).__name__}: {exc}", inbound.pk)
+
+
+def _reference(ticket_id: int | None) -> str | None:
+    if ticket_id is None:
+        return None
+    return f"{settings.TIERDESK_TICKET_PREFIX}-{ticket_id + settings.TIERDESK_TICKET_NUMBER_OFFSET}"
+
+
+# ---- deciding ----------------------------------------------------------------------------
+
+
+def _decide(inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str]) -> Outcome:
+    mailbox = inbound.mailbox or mailbox_for(parsed.recipients + recipients)
+    if mailbox is not None and inbound.mailbox_id is None:
+        inbound.mailbox = mailbox
+        InboundMessage.objects.filter(pk=inbound.pk).update(mailbox=mailbox)
+    verdict = classify(
+        parsed.headers, subject=parsed.subject, sender=parsed.from_address, own_loop_id=loop_id()
+    )
+    if parsed.is_report and (parsed.delivery_status or parsed.bounced_message_id):
+        action, reason, ticket = bounce_handle(inbound, parsed)
+        return Outcome(action, reason, ticket)
+    if verdict.noise:
+        ticket = Ticket.objects.filter(pk=ticket_pk_from_thread(parsed.thread_ids) or 0).first()
+        return Outcome(IntakeAction.IGNORED, verdict.reason, ticket)
+    if inbound.truncated:
+        return _too_large(inbound, parsed, verdict, mailbox)
+    sender = sender_resolve(parsed.from_address, parsed.from_name)
+    ticket = find_ticket(parsed, sender)
+    if ticket is not None:
+        return _append(inbound, parsed, sender, ticket)
+    return _open(inbound, parsed, sender, verdict, mailbox)
+
+
+def mailbox_for(addresses: list[str]) -> Mailbox | None:
+    """The mailbox the mail was sent to (an emergency box wins), else the default mailbox."""
+    boxes = list(Mailbox.objects.filter(address__in=addresses[:50], is_active=True))
+    if boxes:
+        return sorted(boxes, key=lambda box: (not box.is_emergency, box.pk))[0]
+    return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
+
+
+def find_ticket(parsed: parsing.ParsedMail, sender: Sender) -> Ticket | None:
+    """Our signed Message-IDs first; then a Message-ID of earlier mail on a ticket, or the
+    subject tag, but those only from the requester, people on the ticket, or agents."""
+    tickets = Ticket.objects.select_related("organization", "reporter")
+    pk = ticket_pk_from_thread(parsed.thread_ids)
+    if pk is not None:
+        ticket = tickets.filter(pk=pk).first()
+        if ticket is not None:
+            return ticket
+    candidates: list[int] = []
+    if parsed.thread_ids:
+        candidates += InboundMessage.objects.filter(
+            message_id__in=parsed.thread_ids[:20], ticket__isnull=False
+        ).values_list("ticket_id", flat=True)[:5]
+    for number in parsing.ticket_tags(parsed.subject, settings.TIERDESK_TICKET_PREFIX):
+        candidate = Ticket.pk_from_reference(number)
+        if candidate is not None:
+            candidates.append(candidate)
+    for candidate in dict.fromkeys(candidates):
+        ticket = tickets.filter(pk=candidate).first()
+        if ticket is not None and is_on_ticket(sender, ticket):
+            return ticket
+    return None
+
+
+def is_on_ticket(sender: Sender, ticket: Ticket) -> bool:
+    """The requester, a contact who wrote on the ticket, or an agent who may see it."""
+    if sender.is_agent:
+        return ticket_policies.can(sender.agent_user, ticket_policies.VIEW, ticket)
+    contact = sender.contact
+    if contact is not None:
+        if ticket.reporter_id == contact.pk:
+            return True
+        if Message.objects.filter(ticket=ticket, author_contact=contact).exists():
+            return True
+    if not sender.address:
+        return False
+    return InboundMessage.objects.filter(ticket=ticket, from_address=sender.address).exists()
+
+
+# ---- the three outcomes that touch tickets -------------------------------------------------
+
+
+def _append(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, sender: Sender, ticket: Ticket
+) -> Outcome:
+    body, body_format = reply_body(parsed)
+    actor = sender.actor
+    if not ticket_policies.can(actor, ticket_policies.VIEW, ticket):
+        if sender.is_agent:
+            return Outcome(IntakeAction.REJECTED, f"{sender.label} may not see {ticket.reference}",
+                           ticket)  # fmt: skip
+        # Someone the thread reached (a forward, a colleague elsewhere): Tierdesk posts it for
+        # them, naming them, since their own account may not see the ticket.
+        actor = SYSTEM
+        body = f"From: {sender.label}\n\n{body}"
+    message = tickets.ticket_reply(
+        actor=actor, ticket=ticket, body=body, body_format=body_format, channel=Channel.EMAIL
+    )
+    _attach(actor, message, parsed)
+    if message.ticket_id != ticket.pk:
+        reason = f"follow-up of the closed {ticket.reference}"
+        return Outcome(IntakeAction.CREATED, reason, message.ticket, message)
+    who = "agent reply" if sender.is_agent else "reply"
+    return Outcome(IntakeAction.APPENDED, f"{who} from {sender.label}", ticket, message)
+
+
+def _open(
+    inbound: InboundMessage,
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    verdict: Verdict,
+    mailbox: Mailbox | None,
+) -> Outcome:
+    if sender.is_agent:
+        reason = f"{sender.label} is an agent and the mail belongs to no ticket"
+        return Outcome(IntakeAction.REJECTED, reason)
+    contact = sender.contact or (contact_for_stranger(sender, mailbox) if sender.address else None)
+    if contact is None:
+        return _refuse(inbound, parsed, sender, verdict, mailbox)
+    subject = parsing.normalize_subject(parsed.subject) or NO_SUBJECT
+    body, body_format = new_body(parsed)
+    emergency = bool(mailbox and mailbox.is_emergency) or parsing.is_emergency_subject(subject)
+    actor = Sender(address=sender.address, contact=contact).actor
+    ticket = tickets.ticket_open(
+        actor=actor, organization=contact.organization, reporter=contact, subject=subject,
+        body=body, body_format=body_format, channel=Channel.EMAIL, is_emergency=emergency,
+    )  # fmt: skip
+    message = ticket.messages.get()
+    _attach(actor, message, parsed)
+    reason = ("emergency " if emergency else "") + f"from {sender.label}"
+    if verdict.automatic:
+        reason += f"; no acknowledgement: {verdict.reason}"
+    else:
+        _acknowledge(inbound, parsed, ticket, contact.email, mailbox)
+    return Outcome(IntakeAction.CREATED, reason, ticket, message)
+
+
+def _acknowledge(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, ticket: Ticket, to: str, mailbox: Any
+) -> None:
+    outbound_queue(
+        kind=OutboundKind.ACKNOWLEDGEMENT, to=to.lower(), ticket=ticket, mailbox=mailbox,
+        dedupe_key=f"inbound:{inbound.pk}:ack", answering=parsed.message_id,
+        context={
+            "reference": ticket.reference, "subject": ticket_subject(ticket),
+            "name": ticket.reporter.name if ticket.reporter else "",
+            "commitment": commitment(ticket), "due_at": ticket.response_due_at,
+        },
+    )  # fmt: skip
+
+
+def _refuse(
+    inbound: InboundMessage,
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    verdict: Verdict,
+    mailbox: Mailbox | None,
+) -> Outcome:
+    reason = f"unknown sender {sender.label or '(none)'}"
+    if verdict.automatic or not sender.address:
+        return Outcome(
+            IntakeAction.REJECTED, f"{reason}; no reply: {verdict.reason or 'no sender'}"
+        )
+    outbound_queue(
+        kind=OutboundKind.REFUSAL, to=sender.address, mailbox=mailbox,
+        dedupe_key=f"inbound:{inbound.pk}:refusal", answering=parsed.message_id,
+        context={"subject": parsed.subject, "name": sender.name},
+    )  # fmt: skip
+    return Outcome(IntakeAction.REJECTED, f"{reason}; told so politely")
+
+
+def _too_large(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, verdict: Verdict, mailbox: Any
+) -> Outcome:
+    limit = settings.TIERDESK_MAIL_MAX_BYTES
+    reason = f"{inbound.size:,} bytes is over the {limit:,}-byte limit"
+    if not verdict.automatic and parsed.from_address:
+        outbound_queue(
+            kind=OutboundKind.TOO_LARGE, to=parsed.from_address, mailbox=mailbox,
+            dedupe_key=f"inbound:{inbound.pk}:too_large", answering=parsed.message_id,
+            context={"subject": parsed.subject, "size": inbound.size, "limit": limit},
+        )  # fmt: skip
+    return Outcome(IntakeAction.REJECTED, reason)
+
+
+# ---- bodies and attachments ----------------------------------------------------------------
+
+
+def new_body(parsed: parsing.ParsedMail) -> tuple[str, str]:
+    """A new ticket keeps the whole text (a forwarded mail's history is the problem report)."""
+    if parsed.text.strip():
+        return parsed.text.strip(), BodyFormat.PLAIN
+    if parsed.html.strip():
+        return parsed.html, BodyFormat.HTML
+    return NO_TEXT, BodyFormat.PLAIN
+
+
+def reply_body(parsed: parsing.ParsedMail) -> tuple[str, str]:
+    """A reply keeps only what is new; the quoted history stays in the stored original."""
+    if parsed.text.strip():
+        text, _cut = strip_quoted(parsed.text)
+        return (text or parsed.text.strip()), BodyFormat.PLAIN
+    if parsed.html.strip():
+        markup, _cut = strip_quoted_html(parsed.html)
+        if parsing.html_to_text(markup).strip():
+            return markup, BodyFormat.HTML
+    return NO_TEXT, BodyFormat.PLAIN
+
+
+def _attach(actor: Any, message: Message, parsed: parsing.ParsedMail) -> None:
+    """Each attachment through the ticket service; one it refuses (too large) is noted, not
+    fatal: the stored raw message still holds it."""
+    skipped = []
+    for item in parsed.attachments:
+        try:
+            tickets.attachment_add(
+                actor=actor, ticket=message.ticket, stream=io.BytesIO(item.data),
+                filename=item.filename, content_type=item.content_type, message=message,
+            )  # fmt: skip
+        except TierdeskError as exc:
+            skipped.append(f"{item.filename}: {exc.message}")
+    if skipped:
+        tickets.ticket_note(
+            actor=SYSTEM, ticket=message.ticket,
+            body="Attachments not kept from the e-mail (the original message has them):\n"
+            + "\n".join(f"- {line}" for line in skipped),
+        )  # fmt: skip
