@@ -117,6 +117,12 @@ def build_world() -> World:
 
 
 @pytest.fixture(autouse=True)
+def _keep_seeded_data(django_db_serialized_rollback: None) -> None:
+    """Transactional tests restore the migrations' data (categories, plans, content types)
+    when they finish, so a test after them in the same process finds what migrate seeded."""
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sla_configuration() -> None:
     """Each test starts with no cached plans: rolled-back ids may be reused by the next test."""
     from tierdesk.sla.config import forget_plan_configs

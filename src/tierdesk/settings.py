@@ -8,6 +8,7 @@ cache, the database task backend and files on disk. ``DATABASE_URL`` moves it to
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -58,7 +59,14 @@ INSTALLED_APPS = [
     "tierdesk.crm",
     "tierdesk.tickets",
     "tierdesk.sla",
+    "tierdesk.mail",
     "tierdesk.api",
+    "tierdesk.desk",
+    "tierdesk.portal",
+    # After Tierdesk's apps, so core/templates/allauth/ overrides allauth's plain layouts.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -72,13 +80,20 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "tierdesk.desk.middleware.StaffTwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "tierdesk.urls"
 WSGI_APPLICATION = "tierdesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 TEMPLATES = [
     {
@@ -91,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tierdesk.desk.context_processors.roles",
             ],
         },
     },
@@ -159,6 +175,7 @@ MEDIA_ROOT = Path(env_str("TIERDESK_MEDIA_DIR", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -194,6 +211,26 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+
+# --- Sign-in (django-allauth) --------------------------------------------------------------
+# Accounts are made by admins (agents) or from the CRM (contacts): nobody signs up by themselves.
+ACCOUNT_ADAPTER = "tierdesk.desk.auth.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+# Throttles failed sign-ins per address and per account (allauth counts them in the cache).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tierdesk"
+# Staff (agents, managers, admins) must set up TOTP before using the desk or the admin.
+TIERDESK_REQUIRE_STAFF_2FA = env_bool("TIERDESK_REQUIRE_STAFF_2FA", False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -243,3 +280,43 @@ TIERDESK_EMERGENCY_RESPONSE_MINUTES = env_int("TIERDESK_EMERGENCY_RESPONSE_MINUT
 # The SLA sweep: how often it runs, and how many due tickets one transaction takes.
 TIERDESK_SLA_SWEEP_SECONDS = env_int("TIERDESK_SLA_SWEEP_SECONDS", 30)
 TIERDESK_SLA_SWEEP_BATCH = env_int("TIERDESK_SLA_SWEEP_BATCH", 500)
+
+# --- Mail ---------------------------------------------------------------------------------
+# Outgoing mail goes through Django's MAILERS: "default" from TIERDESK_SMTP_*, or, with no SMTP
+# host set, into files under the data directory (nothing leaves a laptop by accident). More
+# sending identities (one per mailbox) come from TIERDESK_MAILERS_JSON, e.g.
+# {"sales": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {...}}}.
+TIERDESK_SMTP_HOST = env_str("TIERDESK_SMTP_HOST")
+if TIERDESK_SMTP_HOST:
+    _default_mailer: dict[str, object] = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": TIERDESK_SMTP_HOST,
+            "port": env_int("TIERDESK_SMTP_PORT", 587),
+            "username": env_str("TIERDESK_SMTP_USER"),
+            "password": env_str("TIERDESK_SMTP_PASSWORD"),
+            "use_tls": env_bool("TIERDESK_SMTP_STARTTLS", True),
+            "use_ssl": env_bool("TIERDESK_SMTP_SSL", False),
+            "timeout": env_int("TIERDESK_SMTP_TIMEOUT", 30),
+        },
+    }
+else:
+    _default_mailer = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "mail-outbox")},
+    }
+MAILERS = {"default": _default_mailer, **json.loads(env_str("TIERDESK_MAILERS_JSON", "{}"))}
+TIERDESK_MAIL_FROM = env_str("TIERDESK_MAIL_FROM", "Support <support@tierdesk.localhost>")
+DEFAULT_FROM_EMAIL = TIERDESK_MAIL_FROM
+SERVER_EMAIL = TIERDESK_MAIL_FROM
+# The right-hand side of our Message-IDs; empty: the domain of TIERDESK_MAIL_FROM.
+TIERDESK_MAIL_ID_DOMAIN = env_str("TIERDESK_MAIL_ID_DOMAIN")
+# What our X-Tierdesk-Loop header says; empty: derived from the secret key.
+TIERDESK_MAIL_LOOP_ID = env_str("TIERDESK_MAIL_LOOP_ID")
+TIERDESK_MAIL_MAX_BYTES = env_int("TIERDESK_MAIL_MAX_BYTES", 40 * 1024 * 1024)
+TIERDESK_MAIL_AUTO_PER_HOUR = env_int("TIERDESK_MAIL_AUTO_PER_HOUR", 10)
+TIERDESK_MAIL_SEND_ATTEMPTS = env_int("TIERDESK_MAIL_SEND_ATTEMPTS", 6)
+TIERDESK_MAIL_HARD_BOUNCE_DAYS = env_int("TIERDESK_MAIL_HARD_BOUNCE_DAYS", 30)
+TIERDESK_MAIL_SOFT_BOUNCE_HOURS = env_int("TIERDESK_MAIL_SOFT_BOUNCE_HOURS", 24)
+TIERDESK_MAIL_POLL_SECONDS = env_int("TIERDESK_MAIL_POLL_SECONDS", 60)
+TIERDESK_MAIL_NOTIFY = env_bool("TIERDESK_MAIL_NOTIFY", True)

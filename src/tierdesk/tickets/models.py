@@ -172,6 +172,12 @@ class Ticket(models.Model):
                 name="ticket_assignee_queue_idx",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The managers' "all open" queue: most urgent, then oldest (the desk, issue 5).
+            models.Index(
+                fields=["priority", "created_at", "id"],
+                name="ticket_open_queue_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
@@ -302,6 +308,8 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     SLA_ESCALATED = "sla_escalated", "SLA escalation"
+    MERGED = "merged", "Merged"
+    CONTACT_LOGGED = "contact_logged", "Phone call or visit logged"
 
 
 # Events a customer may see on their timeline; the rest (who was assigned, internal notes,

@@ -1,0 +1,276 @@
+"""The desk's forms: they parse and validate input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from tierdesk.accounts.models import SupportLevel
+from tierdesk.tickets.domain import PendingReason
+from tierdesk.tickets.models import (
+    FACTS_FROM_ATTACHMENTS,
+    STATUS_CHOICES,
+    Channel,
+    Fact,
+    Priority,
+    TicketType,
+)
+from tierdesk.tickets.services.contact_log import CONTACT_KINDS
+
+PENDING_LABELS = {
+    PendingReason.CUSTOMER: "Waiting for the customer's answer",
+    PendingReason.THIRD_PARTY: "Waiting on a third party",
+    PendingReason.CUSTOMER_SIDE: "Cause on the customer's side (hardware, network, power)",
+    PendingReason.REMOTE_ACCESS: "Waiting for remote access",
+}
+FACT_LABELS = dict(Fact.choices)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def style_widgets(form: forms.Form) -> None:
+    """Bootstrap classes on every widget, so templates render fields plainly."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(
+            widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
+        ):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        elif isinstance(widget, forms.HiddenInput):
+            continue
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+# ---- the queue ---------------------------------------------------------------------------
+
+
+class QueueFilterForm(StyledForm):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    priority = forms.TypedMultipleChoiceField(
+        required=False, choices=Priority.choices, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.MultipleChoiceField(
+        required=False, choices=STATUS_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, teams: list[Any], categories: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "team", [("", "Any team"), *[(t.pk, t.name) for t in teams]])
+        set_choices(self, "category", [("", "Any category"), *[(c.pk, str(c)) for c in categories]])
+
+
+class SavedViewForm(StyledForm):
+    name = forms.CharField(max_length=80, label="Name this view")
+
+
+# ---- the composer ------------------------------------------------------------------------
+
+
+class ComposerForm(StyledForm):
+    kind = forms.ChoiceField(
+        choices=[("reply", "Public reply"), ("note", "Internal note")],
+        initial="reply",
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(widget=textarea(6), label="Message (Markdown)")
+    attachments = MultipleFileField(label="Attachments")
+
+
+# ---- lifecycle actions -------------------------------------------------------------------
+
+
+class AssignForm(StyledForm):
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, agents: list[Any], teams: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        agent_choices = [(a.user_id, f"{a.user} (L{a.support_level})") for a in agents]
+        set_choices(self, "assignee", [("", "Nobody (unassigned)"), *agent_choices])
+        set_choices(self, "team", [("", "Keep the team"), *[(t.pk, t.name) for t in teams]])
+
+
+class EscalateForm(StyledForm):
+    """Asks for exactly the facts the category still lacks (P4/P7), and why."""
+
+    to_level = forms.TypedChoiceField(coerce=int, label="To level")
+    reason = forms.CharField(widget=textarea(2), label="Why escalate")
+
+    def __init__(self, *args: Any, level: int, missing: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "to_level", [(v.value, v.label) for v in SupportLevel if v.value > level])
+        self.missing = missing
+        for fact in missing:
+            attachable = fact in FACTS_FROM_ATTACHMENTS
+            self.fields[f"fact_{fact}"] = forms.CharField(
+                label=FACT_LABELS.get(fact, fact), widget=textarea(2), required=not attachable
+            )
+            if attachable:
+                self.fields[f"file_{fact}"] = forms.FileField(
+                    required=False, label=f"{FACT_LABELS.get(fact, fact)}: attach a file"
+                )
+        style_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for fact in self.missing:
+            if fact in FACTS_FROM_ATTACHMENTS and not (
+                data.get(f"fact_{fact}") or data.get(f"file_{fact}")
+            ):
+                self.add_error(f"fact_{fact}", "Describe it or attach a file.")
+        return data
+
+    def facts(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {fact: data[f"fact_{fact}"] for fact in self.missing if data.get(f"fact_{fact}")}
+
+    def fact_files(self) -> list[tuple[str, UploadedFile]]:
+        data = self.cleaned_data
+        return [(f, data[f"file_{f}"]) for f in self.missing if data.get(f"file_{f}")]
+
+
+class HandBackForm(StyledForm):
+    to_level = forms.TypedChoiceField(coerce=int, label="To level")
+    reason = forms.CharField(widget=textarea(2), label="Why hand back")
+
+    def __init__(self, *args: Any, level: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "to_level", [(v.value, v.label) for v in SupportLevel if v.value < level])
+
+
+class PendForm(StyledForm):
+    reason = forms.ChoiceField(choices=list(PENDING_LABELS.items()), label="Waiting for")
+    note = forms.CharField(required=False, widget=textarea(2), label="Note")
+
+
+class ResumeForm(StyledForm):
+    note = forms.CharField(required=False, widget=textarea(2), label="Note")
+
+
+class ImpactForm(StyledForm):
+    affected = forms.IntegerField(min_value=0, label="Affected")
+    total = forms.IntegerField(min_value=1, label="Out of")
+    unit = forms.CharField(required=False, max_length=30, label="Unit (seats, agents, calls)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        affected, total = data.get("affected"), data.get("total")
+        if affected is not None and total is not None and affected > total:
+            self.add_error("affected", "Cannot be more than the total.")
+        return data
+
+
+class PriorityForm(StyledForm):
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+    reason = forms.CharField(widget=textarea(2), label="Why")
+
+
+class ResolveForm(StyledForm):
+    summary = forms.CharField(widget=textarea(3), label="Resolution (the customer reads this)")
+
+
+class CloseForm(StyledForm):
+    pass
+
+
+class ReopenForm(StyledForm):
+    reason = forms.CharField(widget=textarea(2), label="Why reopen")
+
+
+class MergeForm(StyledForm):
+    into = forms.CharField(max_length=30, label="Merge this ticket into (number, e.g. TD-1042)")
+
+
+class LogContactForm(StyledForm):
+    kind = forms.ChoiceField(choices=list(CONTACT_KINDS.items()), label="What")
+    who = forms.CharField(max_length=200, label="Who")
+    at = forms.DateTimeField(
+        label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    duration_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Minutes")
+    outcome = forms.CharField(widget=textarea(2), label="Outcome")
+
+
+# ---- a new ticket on a customer's behalf -------------------------------------------------
+
+
+class NewTicketForm(StyledForm):
+    party = forms.CharField(
+        label="Organization and contact",
+        error_messages={"required": "Search and pick the organization or contact."},
+    )
+    channel = forms.ChoiceField(
+        choices=[(c, label) for c, label in Channel.choices if c != Channel.MONITORING],
+        initial=Channel.PHONE,
+    )
+    type = forms.ChoiceField(choices=TicketType.choices, initial=TicketType.INCIDENT)
+    category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    subject = forms.CharField(max_length=255)
+    body = forms.CharField(widget=textarea(5), label="What the customer reports")
+    affected = forms.IntegerField(required=False, min_value=0, label="Affected")
+    total = forms.IntegerField(required=False, min_value=1, label="Out of")
+    unit = forms.CharField(required=False, max_length=30, label="Unit")
+    priority = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None,
+        choices=[("", "From the impact"), *Priority.choices],
+    )  # fmt: skip
+    is_emergency = forms.BooleanField(required=False, label="Emergency (24x7 call-back)")
+    attachments = MultipleFileField(label="Attachments")
+
+    def __init__(self, *args: Any, categories: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "category", [("", "—"), *[(c.pk, str(c)) for c in categories]])
+
+    def clean_party(self) -> tuple[str, int]:
+        kind, _, pk = str(self.cleaned_data["party"]).partition(":")
+        if kind not in {"contact", "organization"} or not pk.isdigit():
+            raise forms.ValidationError("Search and pick the organization or contact.")
+        return kind, int(pk)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("affected") is None) != (data.get("total") is None):
+            self.add_error("total", "Give both numbers of the impact, or neither.")
+        return data

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from tierdesk.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("queue/<slug:view>/", views.queue, name="queue"),
+    path("queue/<slug:view>/save/", views.saved_view_create, name="saved_view_create"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/new/parties/", views.party_search, name="party_search"),
+    path("tickets/new/commitment/", views.commitment_preview, name="commitment_preview"),
+    path("tickets/<str:ref>/", views.ticket, name="ticket"),
+    path("tickets/<str:ref>/messages/", views.ticket_message, name="ticket_message"),
+    path("tickets/<str:ref>/actions/<slug:name>/", views.ticket_action, name="ticket_action"),
+    path(
+        "tickets/<str:ref>/actions/<slug:name>/form/",
+        views.ticket_action_form,
+        name="ticket_action_form",
+    ),
+    path("tickets/<str:ref>/attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("compose/preview/", views.preview, name="preview"),
+    path("compose/canned/", views.canned_insert, name="canned_insert"),
+    path("compose/impact/", views.impact_preview, name="impact_preview"),
+]

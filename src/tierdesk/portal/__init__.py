@@ -1,0 +1,1 @@
+"""The customers' and partners' pages, and the public site: support policy and news."""

@@ -1,0 +1,94 @@
+"""Every list page costs a fixed number of queries, however many rows it shows (style.md §5):
+the views load everything, the templates query nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.web.conftest import open_ticket
+from tierdesk.tickets import services
+
+# Page -> (persona, query budget). The budget covers the session, the user and their principal
+# (agent, organization, teams), the filter choices, one bounded count per queue view, the page,
+# the SLA warnings of its rows and the saved views.
+LIST_PAGES = {
+    "/desk/queue/team/": ("l1", 16),
+    "/desk/queue/mine/": ("l1", 16),
+    "/desk/queue/unassigned/": ("l1", 16),
+    "/desk/queue/breaching/": ("l1", 16),
+    "/desk/queue/waiting/": ("l1", 16),
+    "/desk/queue/escalated/": ("l2", 16),
+    "/desk/queue/all/": ("manager", 16),
+    "/desk/queue/team/?q=enroll": ("l1", 17),
+    "/tickets/": ("acme_contact", 10),
+    "/": ("acme_contact", 10),
+    "/support-policy/": (None, 8),
+    "/news/": (None, 4),
+}
+
+
+def busy(world, count: int) -> None:
+    for number in range(count):
+        ticket = open_ticket(world.acme_contact, world.acme, f"Enroll issue {number}")
+        if number % 3 == 0:
+            services.ticket_assign(actor=world.l1, ticket=ticket, assignee=world.l1)
+            services.ticket_reply(actor=world.l1, ticket=ticket, body="Looking.")
+            services.ticket_pend(actor=world.l1, ticket=ticket, reason="customer")
+
+
+def queries(client, path) -> int:
+    cache.clear()  # count the queue counts too, not the cache
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", sorted(LIST_PAGES))
+def test_a_list_page_stays_within_its_query_budget(
+    world, client_as, path, django_assert_max_num_queries
+):
+    busy(world, 12)
+    persona, budget = LIST_PAGES[path]
+    client = client_as(persona)
+    with django_assert_max_num_queries(budget):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("persona", "path"), [("l1", "/desk/queue/team/"), ("manager", "/desk/queue/all/"),
+                          ("acme_contact", "/tickets/")],
+)  # fmt: skip
+def test_a_list_costs_the_same_with_3_rows_and_with_25(world, client_as, persona, path):
+    client = client_as(persona)
+    busy(world, 3)
+    few = queries(client, path)
+    busy(world, 30)
+    many = queries(client, path)
+    assert few == many
+
+
+def test_the_ticket_page_stays_within_its_budget(world, client_as, django_assert_max_num_queries):
+    ticket = open_ticket(world.acme_contact, world.acme, "Enroll issue")
+    for number in range(10):
+        services.ticket_reply(actor=world.l1, ticket=ticket, body=f"Reply {number}")
+    agent, contact = client_as("l1"), client_as("acme_contact")
+    with django_assert_max_num_queries(18):
+        assert agent.get(f"/desk/tickets/{ticket.reference}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert contact.get(f"/tickets/{ticket.reference}/").status_code == 200
+
+
+def test_the_queue_counts_are_cached_until_the_agent_changes_a_ticket(desk, client_as):
+    client = client_as("l1")
+    assert client.get("/desk/queue/mine/").context["counts"]["mine"] == 0
+    services.ticket_assign(actor=desk.world.l1, ticket=desk.acme, assignee=desk.world.l1)
+    assert client.get("/desk/queue/mine/").context["counts"]["mine"] == 0  # cached
+    client.post(
+        f"/desk/tickets/{desk.acme.reference}/actions/set_priority/",
+        {"set_priority-priority": "2", "set_priority-reason": "Many phones"},
+    )
+    assert client.get("/desk/queue/mine/").context["counts"]["mine"] == 1

@@ -1,0 +1,121 @@
+"""Every desk and portal URL keeps tenants apart: another organization's ticket answers 404.
+
+The URL patterns are enumerated from the URLconf, so a new page without a row in ``URLS``
+fails ``test_every_desk_and_portal_url_is_covered`` until someone says how to call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# name -> (method, kwargs from the Desk fixture, extra data); the objects named belong to Acme
+# (its ticket and attachment) or to l1 (the saved view and private canned response).
+URLS: dict[str, tuple[str, Any]] = {
+    "desk:home": ("get", lambda d: {}),
+    "desk:queue": ("get", lambda d: {"view": "team"}),
+    "desk:saved_view_create": ("post", lambda d: {"view": "team"}),
+    "desk:saved_view_delete": ("post", lambda d: {"pk": d.l1_view.pk}),
+    "desk:ticket_new": ("get", lambda d: {}),
+    "desk:party_search": ("get", lambda d: {}),
+    "desk:commitment_preview": ("get", lambda d: {}),
+    "desk:ticket": ("get", lambda d: {"ref": d.acme.reference}),
+    "desk:ticket_message": ("post", lambda d: {"ref": d.acme.reference}),
+    "desk:ticket_action": ("post", lambda d: {"ref": d.acme.reference, "name": "resolve"}),
+    "desk:ticket_action_form": ("get", lambda d: {"ref": d.acme.reference, "name": "resolve"}),
+    "desk:attachment": ("get", lambda d: {"ref": d.acme.reference, "pk": d.acme_file.pk}),
+    "desk:preview": ("post", lambda d: {}),
+    "desk:canned_insert": ("get", lambda d: {}),
+    "desk:impact_preview": ("get", lambda d: {}),
+    "portal:home": ("get", lambda d: {}),
+    "portal:support_policy": ("get", lambda d: {}),
+    "portal:news": ("get", lambda d: {}),
+    "portal:tickets": ("get", lambda d: {}),
+    "portal:ticket_new": ("get", lambda d: {}),
+    "portal:ticket_new_facts": ("get", lambda d: {}),
+    "portal:ticket": ("get", lambda d: {"ref": d.acme.reference}),
+    "portal:ticket_reply": ("post", lambda d: {"ref": d.acme.reference}),
+    "portal:ticket_close": ("post", lambda d: {"ref": d.acme.reference}),
+    "portal:ticket_reopen": ("post", lambda d: {"ref": d.acme.reference}),
+    "portal:attachment": ("get", lambda d: {"ref": d.acme.reference, "pk": d.acme_file.pk}),
+}
+# Pages about one of Acme's objects (or l1's), as opposed to pages about nothing in particular.
+OBJECT_URLS = {name for name in URLS if name.endswith(("ticket", "_message", "_action", "_form",
+               "attachment", "_reply", "_close", "_reopen", "saved_view_delete"))}  # fmt: skip
+PUBLIC = {"portal:home", "portal:support_policy", "portal:news"}
+
+
+def named_patterns(namespace: str) -> set[str]:
+    names = set()
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == namespace:
+            names |= {
+                f"{namespace}:{p.name}" for p in entry.url_patterns if isinstance(p, URLPattern)
+            }
+    return names
+
+
+def call(client: Any, desk: Any, name: str) -> Any:
+    method, kwargs = URLS[name]
+    url = reverse(name, kwargs=kwargs(desk))
+    body = {"body": "hello", "reason": "why", "resolve-summary": "done", "name": "x"}
+    return client.post(url, body) if method == "post" else client.get(url)
+
+
+def test_every_desk_and_portal_url_is_covered() -> None:
+    assert named_patterns("desk") | named_patterns("portal") == set(URLS)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in URLS if n.startswith("desk:")))
+@pytest.mark.parametrize("persona", ["acme_contact", "globex_contact"])
+def test_a_contact_finds_no_desk_page(desk, client_as, persona, name):
+    assert call(client_as(persona), desk, name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in OBJECT_URLS if n.startswith("desk:") and "saved_view" not in n)
+)
+@pytest.mark.parametrize("persona", ["other_partner_agent", "partner_agent"])
+def test_a_partner_agent_gets_404_for_a_direct_customers_ticket(desk, client_as, persona, name):
+    assert call(client_as(persona), desk, name).status_code == 404
+
+
+def test_an_agent_cannot_delete_a_colleagues_saved_view(desk, client_as):
+    assert call(client_as("l1_other"), desk, "desk:saved_view_delete").status_code == 404
+    assert call(client_as("l1"), desk, "desk:saved_view_delete").status_code == 302
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OBJECT_URLS if n.startswith("portal:")))
+@pytest.mark.parametrize("persona", ["globex_contact", "cobalt_contact", "umbrella_contact"])
+def test_another_customers_contact_gets_404_in_the_portal(desk, client_as, persona, name):
+    assert call(client_as(persona), desk, name).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(n for n in URLS if n not in PUBLIC))
+def test_anonymous_visitors_are_sent_to_sign_in(desk, client_as, name):
+    response = call(client_as(None), desk, name)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_the_public_pages_answer_everybody(desk, client_as, name):
+    assert call(client_as(None), desk, name).status_code == 200
+
+
+def test_a_partner_sees_exactly_its_customers_tickets(desk, client_as):
+    page = client_as("partner_agent").get("/desk/queue/all/")
+    shown = {row.ticket.pk for row in page.context["queue"].rows}
+    assert shown == {desk.cobalt.pk}
+
+
+def test_a_contact_sees_only_their_organizations_tickets(desk, client_as):
+    page = client_as("acme_contact").get("/tickets/")
+    assert {row.ticket.pk for row in page.context["tickets"].rows} == {desk.acme.pk}
+
+
+def test_the_all_queue_is_for_managers_and_partners_only(desk, client_as):
+    assert client_as("l1").get("/desk/queue/all/").status_code == 404
+    assert client_as("manager").get("/desk/queue/all/").status_code == 200
