@@ -29,8 +29,9 @@ are indexed: a pasted megabyte of log must not break indexing (PostgreSQL refuse
 1 MB) nor swell the index.
 
 Documents are built set-based in SQL from the tickets and messages tables, the same statement
-for one ticket (``index_ticket``, run by the services inside their transaction), a batch (``index_tickets``)
-and a full rebuild (``rebuild_index``, batched by id range): no Python work per ticket.
+for one ticket (``index_ticket``, run by the services inside their transaction), a batch
+(``index_tickets``) and a full rebuild (``rebuild_index``, batched by id range): no Python work
+per ticket.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def search_terms(query: str) -> list[str]:
 
 
 def index_ticket(ticket_id: int) -> None:
-    """Bring the ticket's search document up to date. Called by the services inside the writing transaction."""
+    """Bring the ticket's search document up to date (the services call it in their
+    transaction)."""
     index_tickets([ticket_id])
 
 

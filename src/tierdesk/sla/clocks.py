@@ -138,7 +138,7 @@ def _pauses(events: Sequence[EventFact], third_party_pauses: bool) -> list[Span]
 def _leaves_pending(event: EventFact) -> bool:
     if event.kind == "resumed":
         return True
-    status = event.data.get("status")
+    status = event.data.get("status") or []
     return bool(status) and status[0] == "pending"
 
 

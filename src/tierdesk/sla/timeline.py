@@ -107,7 +107,7 @@ def _regime_at(regimes: Sequence[Regime], instant: datetime) -> int:
 def _split(span: Span, regimes: Sequence[Regime]) -> list[tuple[datetime, datetime | None, int]]:
     """Cut a run span at each regime change inside it."""
     start, end = span
-    pieces = []
+    pieces: list[tuple[datetime, datetime | None, int]] = []
     index = _regime_at(regimes, start)
     cursor = start
     for next_index in range(index + 1, len(regimes)):

@@ -4,15 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0004_sla_clocks'),
+        ("tickets", "0004_sla_clocks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', 'Opened'), ('replied', 'Replied'), ('noted', 'Internal note'), ('assigned', 'Assigned'), ('priority_changed', 'Priority changed'), ('impact_set', 'Impact set'), ('escalated', 'Escalated'), ('handed_back', 'Handed back'), ('pended', 'Pending'), ('resumed', 'Resumed'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('followed_up', 'Follow-up opened'), ('updated', 'Updated'), ('attached', 'Attachment added'), ('plan_changed', 'Support plan changed'), ('sla_warning', 'SLA warning'), ('sla_breached', 'SLA breached'), ('sla_escalated', 'SLA escalation'), ('merged', 'Merged'), ('contact_logged', 'Phone call or visit logged')], max_length=30),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "Opened"),
+                    ("replied", "Replied"),
+                    ("noted", "Internal note"),
+                    ("assigned", "Assigned"),
+                    ("priority_changed", "Priority changed"),
+                    ("impact_set", "Impact set"),
+                    ("escalated", "Escalated"),
+                    ("handed_back", "Handed back"),
+                    ("pended", "Pending"),
+                    ("resumed", "Resumed"),
+                    ("resolved", "Resolved"),
+                    ("closed", "Closed"),
+                    ("reopened", "Reopened"),
+                    ("followed_up", "Follow-up opened"),
+                    ("updated", "Updated"),
+                    ("attached", "Attachment added"),
+                    ("plan_changed", "Support plan changed"),
+                    ("sla_warning", "SLA warning"),
+                    ("sla_breached", "SLA breached"),
+                    ("sla_escalated", "SLA escalation"),
+                    ("merged", "Merged"),
+                    ("contact_logged", "Phone call or visit logged"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

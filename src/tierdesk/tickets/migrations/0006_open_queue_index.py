@@ -5,14 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_web_events'),
+        ("tickets", "0005_web_events"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'open', 'pending'])), fields=['priority', 'created_at', 'id'], name='ticket_open_queue_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "open", "pending"])),
+                fields=["priority", "created_at", "id"],
+                name="ticket_open_queue_idx",
+            ),
         ),
     ]

@@ -80,7 +80,7 @@ def ticket_open(
     chosen_priority = _initial_priority(priority, severity, is_emergency)
     at = now()
     plan = plan_for(organization, product)
-    opened = {
+    opened: dict[str, Any] = {
         "channel": channel, "priority": chosen_priority, "emergency": is_emergency,
         "plan": getattr(plan, "pk", None),
     }  # fmt: skip
