@@ -18,6 +18,7 @@ from ninja.parser import Parser
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.api import errors
 from tierdesk.api.auth import SessionAuth, TokenAuth
+from tierdesk.api.renderers import ORJSONRenderer
 from tierdesk.api.throttles import AuthRateThrottle, anonymous_gate
 from tierdesk.crm.api import router as crm_router
 from tierdesk.sla.api import router as sla_router
@@ -54,6 +55,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth(), anonymous_gate],
     throttle=[AuthRateThrottle()],
     parser=JsonBodyParser(),
+    renderer=ORJSONRenderer(),
     # validatorUrl: Swagger UI would otherwise load a badge image from validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
 )

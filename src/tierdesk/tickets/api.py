@@ -18,6 +18,7 @@ from ninja.responses import codes_2xx
 from tierdesk.accounts import selectors as accounts_selectors
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.api.auth import ApiRequest
+from tierdesk.api.renderers import json_response
 from tierdesk.api.schemas import ERRORS, PageParams, paginate
 from tierdesk.api.ticket_schemas import (
     AssignIn,
@@ -125,7 +126,7 @@ def ticket_list(request: ApiRequest, filters: Query[TicketQuery], paging: Query[
         ),
         ordering=filters.ordering,
     )
-    return paginate(found, paging, ticket_out)
+    return json_response(paginate(found, paging, ticket_out))
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS}, url_name="ticket_open")
