@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -78,7 +79,13 @@ def index_tickets(ticket_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(ids), IDS_BATCH):
         batch = ids[start : start + IDS_BATCH]
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # Inside a service's transaction the batch needs no savepoint of its own.
+        atomic = (
+            nullcontext()
+            if connection.in_atomic_block
+            else transaction.atomic(using=connection.alias)
+        )
+        with atomic, connection.cursor() as cursor:
             written += engine.write_ids(cursor, batch)
     return written
 

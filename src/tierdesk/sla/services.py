@@ -21,6 +21,7 @@ from tierdesk.sla.clocks import (
     load_events_of,
     ticket_clocks,
 )
+from tierdesk.sla.config import default_plan
 from tierdesk.sla.models import AlertKind, EscalationStep, Plan, SlaAlert
 from tierdesk.sla.timeline import FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION
 
@@ -38,23 +39,29 @@ STATE_COLUMNS = {
 
 def plan_for(organization: Any, product: Any = None, *, on: date | None = None) -> Plan | None:
     """The organization's active subscription for the product (or for all products), else its
-    partner's, else the default plan."""
+    partner's, else the default plan. One query; the default plan comes from the cache."""
     from tierdesk.crm.models import Subscription
 
     day = on or now().date()
-    active = Subscription.objects.filter(
-        Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-    ).select_related("plan")
+    owners = [org_id for org_id in (organization.pk, organization.partner_id) if org_id]
     product_id = getattr(product, "pk", product)
-    for org_id in filter(None, [organization.pk, organization.partner_id]):
-        mine = [
-            s for s in active.filter(organization_id=org_id) if s.product_id in {product_id, None}
-        ]
-        if mine:
-            # A subscription naming the product wins over one covering every product.
-            mine.sort(key=lambda s: (s.product_id is None, -s.starts_on.toordinal()))
-            return mine[0].plan
-    return Plan.objects.filter(is_default=True).order_by("id").first()
+    active = Subscription.objects.filter(
+        Q(organization_id__in=owners),
+        Q(starts_on__lte=day),
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+        Q(product_id=product_id) | Q(product__isnull=True),
+    ).select_related("plan")
+    # The organization's own before its partner's; one naming the product before one covering
+    # every product; the newest among equals.
+    ranked = sorted(
+        active,
+        key=lambda s: (
+            owners.index(s.organization_id),
+            s.product_id is None,
+            -s.starts_on.toordinal(),
+        ),
+    )
+    return ranked[0].plan if ranked else default_plan()
 
 
 def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:
