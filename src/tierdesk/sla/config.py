@@ -86,7 +86,7 @@ def default_plan() -> Plan | None:
     """The plan marked default, through the same cache (its id is looked up once a minute)."""
     global _default
     if _default is None or _default[0] < time.monotonic() - CACHE_SECONDS:
-        plan_id = Plan.objects.filter(is_default=True).order_by("id").values_list("id", flat=True)
-        _default = (time.monotonic(), plan_id.first())
+        ids = Plan.objects.filter(is_default=True).order_by("id").values_list("id", flat=True)
+        _default = (time.monotonic(), ids.first())
     plan_id = _default[1]
     return plan_configs([plan_id])[plan_id].plan if plan_id else None
