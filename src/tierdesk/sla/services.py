@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from tierdesk.sla.clocks import (
     EventFact,
     TicketClocks,
     escalation_due_at,
+    load_events,
     load_events_of,
     ticket_clocks,
 )
@@ -157,6 +159,17 @@ def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> Ticke
         for name, value in changed.items():
             setattr(ticket, name, value)
     return clocks
+
+
+def clock_changes(ticket: Any, changes: dict[str, Any], event: EventFact) -> dict[str, Any]:
+    """The clock columns that differ once ``changes`` and ``event`` apply, for the caller to
+    write in its own UPDATE. The ticket itself is not touched."""
+    future = copy.copy(ticket)
+    for name, value in changes.items():
+        setattr(future, name, value)
+    clocks = ticket_clocks(future, at=event.at, events=[*load_events(ticket), event])
+    columns = clock_columns(clocks, _next_check(planned_actions(clocks)))
+    return {name: value for name, value in columns.items() if getattr(ticket, name) != value}
 
 
 def opening_clock_columns(ticket: Any, opened: dict[str, Any], at: datetime) -> dict[str, Any]:

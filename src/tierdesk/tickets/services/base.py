@@ -12,9 +12,9 @@ from django.db.models import F
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
-from tierdesk.mail.events import MAIL_EVENT_KINDS, event_mail_on_commit
-from tierdesk.sla.clocks import CLOCK_EVENT_KINDS
-from tierdesk.sla.services import ticket_clocks_recompute
+from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
+from tierdesk.sla.clocks import CLOCK_EVENT_KINDS, EventFact
+from tierdesk.sla.services import clock_changes, ticket_clocks_recompute
 from tierdesk.tickets import policies
 from tierdesk.tickets.domain import Action, may
 from tierdesk.tickets.models import PUBLIC_EVENT_KINDS, Ticket, TicketEvent
@@ -93,9 +93,32 @@ def record(
     )
     if kind in CLOCK_EVENT_KINDS and not clocks_stored:
         ticket_clocks_recompute(ticket, at=event.at)
-    if kind in MAIL_EVENT_KINDS:  # the reporter may need a mail: decided by a task after commit
+    if mail_may_follow(kind, data):  # the reporter may need a mail: decided by a task after commit
         transaction.on_commit(partial(event_mail_on_commit, event.pk))
     return event
+
+
+def change_and_record(
+    ticket: Ticket,
+    kind: str,
+    actor: Any,
+    changes: dict[str, Any],
+    *,
+    at: datetime | None = None,
+    public: bool | None = None,
+    **data: Any,
+) -> TicketEvent:
+    """The usual write: compare-and-set ``changes`` and record the event that says so.
+
+    When the event can move an SLA clock, the clocks it gives are computed first, from the
+    ticket as it will be, and ride in the same UPDATE: no second write of the ticket row.
+    """
+    at = at or now()
+    if kind in CLOCK_EVENT_KINDS:
+        event = EventFact(kind, at, data)
+        changes = {**changes, **clock_changes(ticket, changes, event)}
+    compare_and_set(ticket, at=at, **changes)
+    return record(ticket, kind, actor, at, public=public, clocks_stored=True, **data)
 
 
 def reindex(ticket: Ticket) -> None:

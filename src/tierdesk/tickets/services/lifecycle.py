@@ -27,7 +27,13 @@ from tierdesk.tickets.models import (
     Priority,
     Ticket,
 )
-from tierdesk.tickets.services.base import check, compare_and_set, record, reindex
+from tierdesk.tickets.services.base import (
+    change_and_record,
+    check,
+    compare_and_set,
+    record,
+    reindex,
+)
 from tierdesk.tickets.services.messages import link_follow_up, reopen_window_open
 from tierdesk.tickets.services.opening import Impact, _clean_facts, default_team
 
@@ -112,9 +118,9 @@ def ticket_set_priority(*, actor: Any, ticket: Ticket, priority: int, reason: st
         raise InvalidInput("Say why the priority changes.", field="reason")
     old = ticket.priority
     with transaction.atomic():
-        compare_and_set(ticket, priority=priority, priority_overridden=True)
-        record(
+        change_and_record(
             ticket, EventKind.PRIORITY_CHANGED, actor,
+            {"priority": priority, "priority_overridden": True},
             priority=[old, priority], reason=reason.strip(), override=True,
         )  # fmt: skip
     return ticket
@@ -134,11 +140,10 @@ def ticket_set_impact(*, actor: Any, ticket: Ticket, impact: Impact) -> Ticket:
     if not ticket.priority_overridden:
         changes["priority"] = DEFAULT_PRIORITY_FOR_SEVERITY[Severity(severity)]
     with transaction.atomic():
-        compare_and_set(ticket, **changes)
-        record(
-            ticket, EventKind.IMPACT_SET, actor,
+        change_and_record(
+            ticket, EventKind.IMPACT_SET, actor, changes,
             affected=impact.affected, total=impact.total, unit=impact.unit,
-            severity=severity.value, priority=[old_priority, ticket.priority],
+            severity=severity.value, priority=[old_priority, changes.get("priority", old_priority)],
         )  # fmt: skip
     return ticket
 
@@ -262,11 +267,9 @@ def ticket_pend(*, actor: Any, ticket: Ticket, reason: str, note: str = "") -> T
         raise InvalidInput(f"Pending reason must be one of: {choices}.", field="reason")
     old_status = ticket.status
     with transaction.atomic():
-        compare_and_set(
-            ticket, status=Status.PENDING, pending_reason=reason, pending_note=note.strip()
-        )
-        record(
+        change_and_record(
             ticket, EventKind.PENDED, actor,
+            {"status": Status.PENDING, "pending_reason": reason, "pending_note": note.strip()},
             reason=reason, note=note.strip(), status=[old_status, Status.PENDING],
         )  # fmt: skip
     return ticket
@@ -276,8 +279,11 @@ def ticket_resume(*, actor: Any, ticket: Ticket, note: str = "") -> Ticket:
     check(actor, Action.RESUME, ticket)
     reason = ticket.pending_reason
     with transaction.atomic():
-        compare_and_set(ticket, status=Status.OPEN, pending_reason="", pending_note="")
-        record(ticket, EventKind.RESUMED, actor, reason=reason, note=note.strip())
+        change_and_record(
+            ticket, EventKind.RESUMED, actor,
+            {"status": Status.OPEN, "pending_reason": "", "pending_note": ""},
+            reason=reason, note=note.strip(),
+        )  # fmt: skip
     return ticket
 
 
@@ -292,13 +298,13 @@ def ticket_resolve(*, actor: Any, ticket: Ticket, summary: str) -> Ticket:
     at = now()
     old_status = ticket.status
     with transaction.atomic():
-        compare_and_set(
-            ticket, at=at, status=Status.RESOLVED, resolved_at=at, pending_reason="",
-            pending_note="", resolution_summary=summary.strip(),
-        )  # fmt: skip
-        record(
-            ticket, EventKind.RESOLVED, actor, at,
-            summary=summary.strip(), status=[old_status, Status.RESOLVED],
+        change_and_record(
+            ticket, EventKind.RESOLVED, actor,
+            {
+                "status": Status.RESOLVED, "resolved_at": at, "pending_reason": "",
+                "pending_note": "", "resolution_summary": summary.strip(),
+            },
+            at=at, summary=summary.strip(), status=[old_status, Status.RESOLVED],
         )  # fmt: skip
         reindex(ticket)
     return ticket
@@ -309,8 +315,9 @@ def ticket_close(*, actor: Any, ticket: Ticket) -> Ticket:
     check(actor, Action.CLOSE, ticket)
     at = now()
     with transaction.atomic():
-        compare_and_set(ticket, at=at, status=Status.CLOSED, closed_at=at)
-        record(ticket, EventKind.CLOSED, actor, at)
+        change_and_record(
+            ticket, EventKind.CLOSED, actor, {"status": Status.CLOSED, "closed_at": at}, at=at
+        )
     return ticket
 
 
@@ -326,12 +333,12 @@ def ticket_reopen(*, actor: Any, ticket: Ticket, reason: str) -> Ticket:
         return _open_follow_up(actor, ticket, reason)
     old_status = ticket.status
     with transaction.atomic():
-        compare_and_set(
-            ticket, status=Status.OPEN, resolved_at=None, closed_at=None,
-            reopen_count=ticket.reopen_count + 1,
-        )  # fmt: skip
-        record(
+        change_and_record(
             ticket, EventKind.REOPENED, actor,
+            {
+                "status": Status.OPEN, "resolved_at": None, "closed_at": None,
+                "reopen_count": ticket.reopen_count + 1,
+            },
             reason=reason.strip(), status=[old_status, Status.OPEN],
         )  # fmt: skip
     return ticket

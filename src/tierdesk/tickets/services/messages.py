@@ -16,8 +16,8 @@ from tierdesk.tickets.domain import Action, Status, status_after_reply
 from tierdesk.tickets.models import BodyFormat, Channel, EventKind, Message, MessageKind, Ticket
 from tierdesk.tickets.services.base import (
     actor_id,
+    change_and_record,
     check,
-    compare_and_set,
     record,
     reindex,
 )
@@ -48,13 +48,11 @@ def ticket_reply(
             changes.update(status=new_status, pending_reason="", pending_note="")
         if by_agent and ticket.first_response_at is None:
             changes["first_response_at"] = at
-        old_status = ticket.status
-        compare_and_set(ticket, at=at, **changes)
         message = _add_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
         data: dict[str, Any] = {"message": message.pk, "by_agent": by_agent}
         if changes.get("status"):
-            data["status"] = [old_status, new_status]
-        record(ticket, EventKind.REPLIED, actor, at, **data)
+            data["status"] = [ticket.status, new_status]
+        change_and_record(ticket, EventKind.REPLIED, actor, changes, at=at, **data)
         reindex(ticket)
     return message
 
