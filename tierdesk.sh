@@ -169,7 +169,7 @@ ensure_system_packages() {
 }
 
 run_tests() {
-    ensure_installed "test,postgres"
+    ensure_installed "test,postgres,anymail"
     ensure_system_packages
     local pg_url="${TIERDESK_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tierdesk}"
     step "ruff check" "$VENV/bin/ruff" check .

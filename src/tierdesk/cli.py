@@ -172,8 +172,9 @@ def print_sign_ins(bind: str) -> None:
     site = f"http://{bind}"
     lines = [
         "",
-        f"  Tierdesk is at {site}/",
-        f"  Staff sign in at {site}/admin/ ; the API docs are at {site}/api/v1/docs",
+        f"  Tierdesk is at {site}/ (customers' portal; sign in at {site}/accounts/login/)",
+        f"  Agents work in the desk at {site}/desk/ ; administrators configure at {site}/admin/",
+        f"  The REST API and its docs are at {site}/api/v1/docs",
     ]
     credentials = demo.credentials_text()
     if credentials:
