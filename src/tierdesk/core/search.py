@@ -66,13 +66,13 @@ def search_terms(query: str) -> list[str]:
 
 def index_ticket(ticket_id: int) -> None:
     """Bring the ticket's search document up to date (the services call it in their
-    transaction)."""
-    index_tickets([ticket_id])
+    transaction, for a ticket that exists: nothing to prune)."""
+    index_tickets([ticket_id], prune=False)
 
 
-def index_tickets(ticket_ids: Iterable[int]) -> int:
-    """Rewrite the documents of these tickets (dropping those of deleted ones); returns the count
-    written."""
+def index_tickets(ticket_ids: Iterable[int], *, prune: bool = True) -> int:
+    """Rewrite the documents of these tickets (with ``prune``, dropping those of deleted ones);
+    returns the count written."""
     ids = sorted(set(ticket_ids))
     connection = _connection()
     engine = _engine(connection)
@@ -86,7 +86,7 @@ def index_tickets(ticket_ids: Iterable[int]) -> int:
             else transaction.atomic(using=connection.alias)
         )
         with atomic, connection.cursor() as cursor:
-            written += engine.write_ids(cursor, batch)
+            written += engine.write_ids(cursor, batch, prune=prune)
     return written
 
 
@@ -171,7 +171,8 @@ class _SQLite:
         FROM tickets_ticket t
     """
 
-    def write_ids(self, cursor: Any, ids: list[int]) -> int:
+    def write_ids(self, cursor: Any, ids: list[int], *, prune: bool = True) -> int:
+        # FTS5 rows are replaced by delete-then-insert, which prunes deleted tickets anyway.
         marks = ", ".join(["%s"] * len(ids))
         cursor.execute(f"DELETE FROM tickets_search WHERE rowid IN ({marks})", ids)
         cursor.execute(f"{self.documents} WHERE t.id IN ({marks})", ids)
@@ -248,8 +249,9 @@ class _PostgreSQL:
         WHERE {where} AND NOT EXISTS (SELECT FROM tickets_ticket t WHERE t.id = s.ticket_id)
     """
 
-    def write_ids(self, cursor: Any, ids: list[int]) -> int:
-        cursor.execute(self.orphans.format(where="s.ticket_id = ANY(%s)"), [ids])
+    def write_ids(self, cursor: Any, ids: list[int], *, prune: bool = True) -> int:
+        if prune:
+            cursor.execute(self.orphans.format(where="s.ticket_id = ANY(%s)"), [ids])
         documents = self.documents("t.id = ANY(%s)", "ticket_id = ANY(%s)")
         cursor.execute(documents + self.upsert, [ids, ids])
         return int(cursor.rowcount)

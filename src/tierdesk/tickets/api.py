@@ -163,8 +163,9 @@ def ticket_open(request: ApiRequest, payload: TicketCreateIn, response: HttpResp
         facts=payload.facts,
         team=_team(user, payload.team),
     )
-    response["Location"] = _location(ticket)
-    return Status(201, ticket_out(ticket))
+    created = json_response(ticket_out(ticket), status=201)
+    created["Location"] = _location(ticket)
+    return created
 
 
 def _refuse_staff_fields(payload: TicketCreateIn) -> None:
