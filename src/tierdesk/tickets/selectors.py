@@ -20,13 +20,7 @@ def ticket_get(*, user: Any, reference: str | int, action: str = policies.VIEW) 
     if pk is None:
         raise NotFound("No such ticket.")
     queryset = policies.visible(user, policies.VIEW, Ticket.objects.all())
-    ticket = (
-        queryset.select_related(
-            "organization", "reporter", "team", "assignee", "category", "product", "sla_plan"
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    ticket = with_related(queryset).prefetch_related("product").filter(pk=pk).first()
     if ticket is None:
         raise NotFound("No such ticket.")
     return ticket
