@@ -12,6 +12,14 @@ from django.conf import settings
 MAIL_EVENT_KINDS = frozenset({"replied", "pended", "resolved", "reopened"})
 
 
+def mail_may_follow(kind: str, data: dict[str, object]) -> bool:
+    """Whether the event can mail the reporter at all; a customer's own reply never does (see
+    notices.py), so it costs no task row and no commit of its own."""
+    if kind not in MAIL_EVENT_KINDS:
+        return False
+    return kind != "replied" or bool(data.get("by_agent"))
+
+
 def event_mail_on_commit(event_id: int) -> None:
     """Runs on commit: hand the event to the worker, which decides and sends."""
     if not getattr(settings, "TIERDESK_MAIL_NOTIFY", True):

@@ -13,14 +13,14 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.template import Context, Template
 
 from tierdesk.core.clock import now
@@ -55,6 +55,7 @@ class Rendered:
     body: str
 
 
+@lru_cache(maxsize=32)
 def default_template(key: str) -> tuple[str, str]:
     """The file default: first line ``Subject: …``, a blank line, then the body."""
     text = (TEMPLATE_DIR / f"{key}.txt").read_text(encoding="utf-8")
@@ -69,11 +70,18 @@ def template_source(key: str) -> tuple[str, str]:
     return default_template(key)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    """Compiling is most of rendering's cost; keyed by the source text, an edited template is
+    simply a new key (the row itself is read on every render, so edits apply at once)."""
+    return Template(source)
+
+
 def render(key: str, context: dict[str, Any]) -> Rendered:
     subject_source, body_source = template_source(key)
     ctx = Context({**context, "reply_marker": REPLY_MARKER}, autoescape=False)
-    subject = " ".join(Template(subject_source).render(ctx).split())
-    body = Template(body_source).render(ctx).strip() + "\n"
+    subject = " ".join(_compiled(subject_source).render(ctx).split())
+    body = _compiled(body_source).render(ctx).strip() + "\n"
     return Rendered(subject=subject[:300], body=body)
 
 
@@ -119,21 +127,40 @@ def thread_headers(ticket: Any, answering: str = "") -> tuple[str, list[str]]:
 def suppression_reason(address: str, automatic: bool) -> str:
     """Why mail to the address must not go now: it bounces, or it had its share of
     automatic mail this hour (the loop breaker of last resort)."""
-    state = AddressState.objects.filter(address=address, suppressed_until__gt=now()).first()
-    if state is not None:
-        until = f"{state.suppressed_until:%Y-%m-%d %H:%M} UTC"
-        return f"address bounces ({state.last_status}) until {until}"
-    if automatic:
-        limit = settings.TIERDESK_MAIL_AUTO_PER_HOUR
-        recent = OutboundMail.objects.filter(
-            to_address=address,
-            is_automatic=True,
-            created_at__gte=now() - timedelta(hours=1),
-            status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
-        ).count()
-        if recent >= limit:
-            return f"rate limit: {limit} automatic mails per hour to one address"
+    at = now()
+    state = AddressState.objects.filter(address=address, suppressed_until__gt=at)
+    recent = OutboundMail.objects.filter(
+        to_address=address,
+        is_automatic=True,
+        created_at__gte=at - timedelta(hours=1),
+        status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
+    )
+    # One round trip for both checks (two subqueries of one SELECT); the state row itself is
+    # loaded only for an address that bounces, which is rare.
+    state_id, count = _scalars(state.order_by().values("pk")[:1], recent if automatic else None)
+    until, last_status = None, ""
+    if state_id is not None:
+        until, last_status = state.values_list("suppressed_until", "last_status").get(pk=state_id)
+    if until is not None:
+        return f"address bounces ({last_status}) until {until:%Y-%m-%d %H:%M} UTC"
+    limit = settings.TIERDESK_MAIL_AUTO_PER_HOUR
+    if automatic and count >= limit:
+        return f"rate limit: {limit} automatic mails per hour to one address"
     return ""
+
+
+def _scalars(first: QuerySet[Any], counted: QuerySet[Any] | None) -> tuple[Any, int]:
+    """``first``'s single value (or ``None``) and the row count of ``counted``, in one query."""
+    first_sql, first_params = first.query.sql_with_params()
+    sql, params = f"SELECT ({first_sql})", list(first_params)
+    if counted is not None:
+        counted_sql, counted_params = counted.order_by().values("pk").query.sql_with_params()
+        sql += f", (SELECT COUNT(*) FROM ({counted_sql}) counted)"
+        params += counted_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0], (row[1] if counted is not None else 0)
 
 
 def outbound_queue(
@@ -145,17 +172,26 @@ def outbound_queue(
     ticket: Any = None,
     mailbox: Mailbox | None = None,
     answering: str = "",
+    new_ticket: bool = False,
+    exclusive: bool = False,
 ) -> OutboundMail | None:
     """Render and store one mail, and send it when the surrounding transaction commits.
 
     Returns ``None`` when there is nobody to send to or it was queued before (same key).
+    ``new_ticket``: the ticket was opened in this transaction by the mail answered, so its
+    thread is that mail alone (no lookups). ``exclusive``: the caller holds a lock that makes
+    the dedupe key its own, so no savepoint guards the insert (a clash would still roll the
+    whole transaction back, never queue twice).
     """
     if not to:
         return None
     mailbox = mailbox or sending_mailbox(ticket)
     automatic = kind in AUTOMATIC_KINDS
     rendered = render(kind, {**context, "ticket": ticket, "mailbox": mailbox})
-    in_reply_to, references = thread_headers(ticket, answering)
+    if new_ticket:
+        in_reply_to, references = answering, [answering] if answering else []
+    else:
+        in_reply_to, references = thread_headers(ticket, answering)
     reason = suppression_reason(to, automatic)
     mail = OutboundMail(
         dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox, ticket=ticket, to_address=to,
@@ -165,14 +201,44 @@ def outbound_queue(
         status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
         last_error=reason, created_at=now(),
     )  # fmt: skip
-    try:
-        with transaction.atomic():
-            mail.save()
-    except IntegrityError:
-        return None  # queued before: this is a retry of the same work
+    if exclusive:
+        mail.save()
+    else:
+        try:
+            with transaction.atomic():
+                mail.save()
+        except IntegrityError:
+            return None  # queued before: this is a retry of the same work
     if not reason:
-        transaction.on_commit(partial(_enqueue_send, mail.pk))
+        _schedule_send(mail.pk)
     return mail
+
+
+def _schedule_send(outbound_id: int) -> None:
+    """Have the mail sent once the transaction commits. With the database task backend the task
+    row is written in the transaction itself: it commits with the mail or not at all (and a
+    worker cannot see it before), and no extra commit is paid after. Other backends may run the
+    task at once, so they get it on commit."""
+    if _tasks_in_this_database():
+        _enqueue_send(outbound_id)
+    else:
+        transaction.on_commit(partial(_enqueue_send, outbound_id))
+
+
+def _tasks_in_this_database() -> bool:
+    from django.db import router
+
+    from tierdesk.mail.tasks import mail_send
+
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the backend is a dependency
+        return False
+    if not isinstance(mail_send.get_backend(), DatabaseBackend):
+        return False
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and router.db_for_write(DBTaskResult) == connection.alias
 
 
 def _enqueue_send(outbound_id: int) -> None:

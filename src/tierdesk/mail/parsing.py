@@ -191,9 +191,32 @@ def _header(message: Message, name: str) -> str:
     return text
 
 
+# Headers that ``policy.default`` parses into a structure (addresses, dates, MIME parameters,
+# ids) whose text may differ from the raw value; every other header is unstructured text.
+STRUCTURED_HEADERS = frozenset(
+    {
+        "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
+        "resent-to", "resent-cc", "resent-bcc", "date", "resent-date", "orig-date",
+        "message-id", "mime-version", "content-type", "content-disposition",
+        "content-transfer-encoding",
+    }
+)  # fmt: skip
+
+
 def _read_headers(message: Message, mail: ParsedMail) -> None:
-    for name in list(dict.fromkeys(k.lower() for k in message)):
-        mail.headers[name] = _header(message, name)
+    seen: dict[str, str] = {}
+    for raw_name, raw_value in message.raw_items():
+        name = raw_name.lower()
+        if name in seen:
+            continue
+        value = str(raw_value)
+        if name not in STRUCTURED_HEADERS and value.isascii() and "=?" not in value:
+            # Plain ASCII text without encoded words: the header class would decode it to the
+            # very same text (unfolded), so its parser (most of a parse's time) is skipped.
+            seen[name] = one_line(value)
+        else:
+            seen[name] = _header(message, name)
+    mail.headers.update(seen)
     mail.message_id = next(iter(message_ids(mail.header("message-id"))), "")
     if not mail.message_id and mail.header("message-id").strip():
         mail.message_id = one_line(mail.header("message-id"), 250).strip("<>")

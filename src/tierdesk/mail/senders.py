@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, Q, QuerySet
 
 from tierdesk.accounts.models import Agent
 from tierdesk.accounts.principal import SYSTEM, Principal, Role, principal_of
@@ -70,22 +70,38 @@ def sender_resolve(address: str, name: str = "") -> Sender:
     """Agents first (an agent who is also a contact somewhere answers as the agent)."""
     if not address:
         return Sender(address="", name=name)
-    agent = (
-        Agent.objects.filter(user__email__iexact=address, user__is_active=True)
-        .select_related("user")
+    # The usual sender is a known contact: one query finds them and says whether an agent has
+    # the address too; the agent itself is loaded only then (or when no contact matched).
+    contact = _contact(address, exact=True)
+    if contact is None or getattr(contact, "agent_has_address", False):
+        agent = _agent(address)
+        if agent is not None and principal_of(agent.user).is_agent:
+            return Sender(address=address, name=name, agent_user=agent.user)
+    if contact is None:
+        contact = _contact(address, exact=False)
+    return Sender(address=address, name=name, contact=contact)
+
+
+def _agents_with(address: str) -> QuerySet[Agent]:
+    return Agent.objects.filter(user__email__iexact=address, user__is_active=True)
+
+
+def _agent(address: str) -> Agent | None:
+    return _agents_with(address).select_related("user").order_by("id").first()
+
+
+def _contact(address: str, *, exact: bool) -> Contact | None:
+    """The oldest contact of an active organization with the address, annotated with
+    ``agent_has_address``. The exact match uses the index; addresses stored with capitals
+    fall back to iexact."""
+    lookup = {"email": address} if exact else {"email__iexact": address}
+    return (
+        Contact.objects.select_related("organization")
+        .filter(organization__is_active=True, **lookup)
+        .annotate(agent_has_address=Exists(_agents_with(address)))
         .order_by("id")
         .first()
     )
-    if agent is not None and principal_of(agent.user).is_agent:
-        return Sender(address=address, name=name, agent_user=agent.user)
-    return Sender(address=address, name=name, contact=_contact(address))
-
-
-def _contact(address: str) -> Contact | None:
-    contacts = Contact.objects.select_related("organization").order_by("id")
-    # The exact match uses the index; addresses stored with capitals fall back to iexact.
-    found = contacts.filter(email=address, organization__is_active=True).first()
-    return found or contacts.filter(email__iexact=address, organization__is_active=True).first()
 
 
 def organization_for_domain(address: str) -> Organization | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
@@ -71,7 +72,9 @@ class Outcome:
     action: str
     reason: str = ""
     ticket: Ticket | None = None
-    message: Message | None = None
+    # The ticket message the mail became, or an expression for it that _finish's UPDATE
+    # resolves (a new ticket's only message: no round trip to fetch it).
+    message: Message | Subquery | None = None
 
 
 # ---- the entry point ---------------------------------------------------------------------
@@ -115,8 +118,14 @@ def inbound_store(
         truncated=truncated, sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
         from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
     )  # fmt: skip
+    connection = transaction.get_connection()
     try:
-        with transaction.atomic():
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                inbound.save()
+        else:
+            # Outside a transaction the INSERT alone is one committed transaction: one round
+            # trip instead of BEGIN, INSERT, COMMIT, and the same durability.
             inbound.save()
         return inbound, True
     except IntegrityError:
@@ -128,7 +137,7 @@ def inbound_process(
 ) -> IngestResult:
     try:
         with transaction.atomic():
-            locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+            locked = _lock(inbound)
             if locked.status == InboundStatus.PROCESSED:
                 return IngestResult(
                     IntakeAction.DUPLICATE, _reference(locked.ticket_id),
@@ -142,6 +151,18 @@ def inbound_process(
     return IngestResult(
         outcome.action, ticket.reference if ticket else None, outcome.reason, inbound.pk
     )
+
+
+def _lock(inbound: InboundMessage) -> InboundMessage:
+    """The stored row, locked: concurrent deliveries of one message process it once. The raw
+    bytes and the mailbox the caller already holds are not fetched again."""
+    locked = InboundMessage.objects.select_for_update().defer("raw").get(pk=inbound.pk)
+    if "raw" in inbound.__dict__:
+        locked.raw = inbound.raw
+    cached = inbound._state.fields_cache.get("mailbox")
+    if cached is not None and cached.pk == locked.mailbox_id:
+        locked.mailbox = cached
+    return locked
 
 
 def mail_retry(*, actor: Any, inbound: InboundMessage) -> IngestResult:
@@ -299,8 +320,10 @@ def _open(
         actor=actor, organization=contact.organization, reporter=contact, subject=subject,
         body=body, body_format=body_format, channel=Channel.EMAIL, is_emergency=emergency,
     )  # fmt: skip
-    message = ticket.messages.get()
-    _attach(actor, message, parsed)
+    message: Any = _first_message(ticket)
+    if parsed.attachments:
+        message = ticket.messages.get()
+        _attach(actor, message, parsed)
     reason = ("emergency " if emergency else "") + f"from {sender.label}"
     if verdict.automatic:
         reason += f"; no acknowledgement: {verdict.reason}"
@@ -309,12 +332,19 @@ def _open(
     return Outcome(IntakeAction.CREATED, reason, ticket, message)
 
 
+def _first_message(ticket: Ticket) -> Subquery:
+    return Subquery(Message.objects.filter(ticket_id=ticket.pk).order_by("id").values("pk")[:1])
+
+
 def _acknowledge(
     inbound: InboundMessage, parsed: parsing.ParsedMail, ticket: Ticket, to: str, mailbox: Any
 ) -> None:
+    # The ticket is this mail's own: nothing else was said on it yet, so the thread is just the
+    # mail answered; and the locked inbound row makes the dedupe key ours alone.
     outbound_queue(
         kind=OutboundKind.ACKNOWLEDGEMENT, to=to.lower(), ticket=ticket, mailbox=mailbox,
         dedupe_key=f"inbound:{inbound.pk}:ack", answering=parsed.message_id,
+        new_ticket=True, exclusive=True,
         context={
             "reference": ticket.reference, "subject": ticket_subject(ticket),
             "name": ticket.reporter.name if ticket.reporter else "",

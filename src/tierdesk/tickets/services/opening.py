@@ -73,7 +73,9 @@ def ticket_open(
     _check_may_open(actor, organization)
     if principal.role is Role.CONTACT:
         # A contact always reports for themselves, and cannot set the priority by decree.
-        reporter = Contact.objects.get(pk=principal.contact_id or 0)
+        # (A reporter passed in that is that very contact is not loaded a second time.)
+        if reporter is None or reporter.pk != principal.contact_id:
+            reporter = Contact.objects.get(pk=principal.contact_id or 0)
         priority = None
     _check_fields(subject, body, organization, reporter)
     severity = impact.severity() if impact else None
