@@ -71,3 +71,35 @@ def test_a_plan_change_keeps_the_business_time_used_and_applies_the_new_target(w
     assert ticket.sla_plan.slug == "premium-24x7"
     assert ticket.response_due_at == ist(MON, 9, 30)
     assert list(ticket.events.values_list("kind", flat=True)) == ["opened", "plan_changed"]
+
+
+def test_changing_the_product_re_chooses_the_plan(world):
+    mdm = Product.objects.create(name="MDM", slug="mdm")
+    subscribe(world.acme, "premium-24x7", product=mdm)
+    ticket = services.ticket_open(actor=world.l1, organization=world.acme, subject="x", body="b")
+    assert ticket.sla_plan.slug == "standard"
+    services.ticket_update(actor=world.l1, ticket=ticket, product=mdm)
+    ticket.refresh_from_db()
+    assert ticket.sla_plan.slug == "premium-24x7"
+
+
+def test_a_new_subscription_moves_the_active_tickets_of_the_organization_and_its_customers(world):
+    from tierdesk.sla.services import organization_plans_refresh
+
+    def open_for(org, subject):
+        return services.ticket_open(
+            actor=world.manager, organization=org, subject=subject, body="b"
+        )
+
+    partners_own, customers, other = (
+        open_for(world.bluebird, "own"), open_for(world.cobalt, "customer"),
+        open_for(world.acme, "other"),
+    )  # fmt: skip
+    resolved = open_for(world.cobalt, "resolved")
+    services.ticket_resolve(actor=world.manager, ticket=resolved, summary="fixed")
+    subscribe(world.bluebird, "premium-24x7")
+    assert organization_plans_refresh(organization_id=world.bluebird.pk) == 2
+    for ticket in (partners_own, customers, other, resolved):
+        ticket.refresh_from_db()
+    assert partners_own.sla_plan.slug == customers.sla_plan.slug == "premium-24x7"
+    assert other.sla_plan.slug == resolved.sla_plan.slug == "standard"

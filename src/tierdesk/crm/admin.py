@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from tierdesk.crm.models import Contact, Organization, Product, Subscription
+from tierdesk.sla.tasks import refresh_organization_plans
 
 
 class ContactInline(admin.TabularInline):
@@ -29,6 +33,13 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     list_select_related = ["partner"]
     autocomplete_fields = ["partner"]
     inlines = [ContactInline, SubscriptionInline]
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if any(fs.model is Subscription and fs.has_changed() for fs in formsets):
+            # Which plan applies may have changed: active tickets follow, in the background.
+            organization_id = form.instance.pk
+            transaction.on_commit(lambda: refresh_organization_plans.enqueue(organization_id))
 
 
 @admin.register(Contact)

@@ -83,6 +83,20 @@ def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:
     return True
 
 
+def organization_plans_refresh(*, organization_id: int) -> int:
+    """Re-choose the plan of every active ticket of the organization and, for a partner, of its
+    customers (after a subscription changed); returns how many tickets moved plan."""
+    from tierdesk.tickets.models import OPEN_STATUSES, Ticket
+
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).filter(
+        Q(organization_id=organization_id) | Q(organization__partner_id=organization_id)
+    )
+    moved = 0
+    for ticket in tickets.select_related("organization").iterator(chunk_size=500):
+        moved += ticket_plan_refresh(actor=SYSTEM, ticket=ticket)
+    return moved
+
+
 # ---- storing the clocks --------------------------------------------------------------------
 
 

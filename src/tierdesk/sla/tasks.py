@@ -8,12 +8,17 @@ from django.conf import settings
 from django.tasks import task
 
 from tierdesk.core import scheduler
-from tierdesk.sla.services import sla_sweep
+from tierdesk.sla.services import organization_plans_refresh, sla_sweep
 
 
 @task
 def sweep_sla_clocks() -> int:
     return sla_sweep(batch_size=settings.TIERDESK_SLA_SWEEP_BATCH)
+
+
+@task
+def refresh_organization_plans(organization_id: int) -> int:
+    return organization_plans_refresh(organization_id=organization_id)
 
 
 scheduler.register(

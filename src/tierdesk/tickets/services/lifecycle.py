@@ -12,6 +12,7 @@ from tierdesk.accounts.models import Agent, Team
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition, MissingFacts
+from tierdesk.sla.services import ticket_plan_refresh
 from tierdesk.tickets.domain import (
     DEFAULT_PRIORITY_FOR_SEVERITY,
     Action,
@@ -378,6 +379,9 @@ def ticket_update(*, actor: Any, ticket: Ticket, **fields: Any) -> Ticket:
         record(ticket, EventKind.UPDATED, actor, fields=sorted(changes))
         if "subject" in changes:
             reindex(ticket)
+        if "product" in changes:
+            # Subscriptions can be per product: another product may mean another plan.
+            ticket_plan_refresh(actor=actor, ticket=ticket)
     return ticket
 
 
