@@ -95,10 +95,18 @@ class QueueFilterForm(StyledForm):
     category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, teams: list[Any], categories: list[Any], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        teams: list[tuple[int, str]],
+        categories: list[tuple[int, str]],
+        **kwargs: Any,
+    ):
+        """``teams`` and ``categories`` are (id, name) pairs: the page polls, rows are cheaper
+        than model instances."""
         super().__init__(*args, **kwargs)
-        set_choices(self, "team", [("", "Any team"), *[(t.pk, t.name) for t in teams]])
-        set_choices(self, "category", [("", "Any category"), *[(c.pk, str(c)) for c in categories]])
+        set_choices(self, "team", [("", "Any team"), *teams])
+        set_choices(self, "category", [("", "Any category"), *categories])
 
 
 class SavedViewForm(StyledForm):

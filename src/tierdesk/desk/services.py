@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
 from tierdesk.desk.models import QueueView, SavedView
-from tierdesk.desk.selectors import is_agent, saved_view_get
+from tierdesk.desk.selectors import forget_queue_menus, is_agent, saved_view_get
 
 FILTER_KEYS = ("q", "priority", "status", "team", "category")
 
@@ -30,14 +30,17 @@ def saved_view_create(
     )
     try:
         with transaction.atomic():
-            return SavedView.objects.create(
+            saved = SavedView.objects.create(
                 owner=actor, name=name.strip()[:80], view=view, query=query[:500], created_at=now()
             )
     except IntegrityError:
         raise InvalidInput(
             f"You already have a view named {name.strip()!r}.", field="name"
         ) from None
+    forget_queue_menus(actor)  # the queue page lists saved views from its cached menus
+    return saved
 
 
 def saved_view_delete(*, actor: Any, pk: int) -> None:
     saved_view_get(user=actor, pk=pk).delete()
+    forget_queue_menus(actor)

@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tierdesk.accounts import selectors as accounts_selectors
 from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.core.text import render_markdown
 from tierdesk.crm import selectors as crm_selectors
@@ -67,19 +66,18 @@ def queue(request: HttpRequest, view: str) -> HttpResponse:
     if view not in QueueView.values:
         raise Http404("No such queue.")
     user = request.user
+    menus = selectors.queue_menus(user=user)
     form = desk_forms.QueueFilterForm(
-        request.GET or None,
-        teams=list(accounts_selectors.team_list(user=user)),
-        categories=list(ticket_selectors.category_list(user=user)),
+        request.GET or None, teams=menus.teams, categories=menus.categories
     )
     filters, page = _filters(form)
     context = {
         "view": QueueView(view),
         "views": selectors.queue_views(user),
-        "counts": selectors.queue_counts(user=user),
+        "counts": menus.counts,
         "queue": selectors.queue_page(user=user, view=view, filters=filters, page=page),
         "form": form,
-        "saved_views": selectors.saved_view_list(user=user),
+        "saved_views": menus.saved_views,
         "save_form": desk_forms.SavedViewForm(),
         "query": _query_without_page(request),
         "selected_priorities": [int(p) for p in request.GET.getlist("priority") if p.isdigit()],
@@ -219,7 +217,7 @@ def ticket_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
         _form_error(form, exc)
         return _render_ticket(request, found, failed=(name, form), status=exc.status)
     messages.success(request, spec.done.format(ref=result.reference))
-    selectors.forget_queue_counts(request.user)
+    selectors.forget_queue_menus(request.user)
     if not policies.can(request.user, policies.VIEW, result):
         # Escalated or handed to a team the agent is not in: it left their sight, not an error.
         return redirect("desk:home")
@@ -317,7 +315,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except TierdeskError as exc:
             _form_error(form, exc)
         else:
-            selectors.forget_queue_counts(request.user)
+            selectors.forget_queue_menus(request.user)
             messages.success(request, f"{created.reference} opened.")
             return redirect("desk:ticket", ref=created.reference)
     status = 422 if form.is_bound else 200

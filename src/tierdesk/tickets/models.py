@@ -178,6 +178,18 @@ class Ticket(models.Model):
                 name="ticket_open_queue_idx",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # "Breaching soon", one visibility branch at a time: due order within a team, and
+            # within an agent's own tickets (the desk, issue 5).
+            models.Index(
+                fields=["team", "sla_next_check_at", "id"],
+                name="ticket_team_due_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["assignee", "sla_next_check_at", "id"],
+                name="ticket_assignee_due_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),

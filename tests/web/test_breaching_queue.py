@@ -1,0 +1,56 @@
+"""The "breaching soon" queue reads a vendor agent's visibility branch by branch (fast on a big
+table); the page it gives must be exactly the plain ``visible()`` query's, page after page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.web.conftest import open_ticket
+from tierdesk.core.clock import now
+from tierdesk.desk import selectors
+from tierdesk.tickets import services
+from tierdesk.tickets.models import Ticket
+
+
+def due_soon(world) -> None:
+    """Open tickets in every branch of visibility (a team, assigned to someone, team-less at each
+    level), some due soon in shuffled order with ties, some not due soon, some finished."""
+    teams = [world.service_desk, world.tech_support, world.research, None]
+    customers = [(world.acme_contact, world.acme), (world.cobalt_contact, world.cobalt)]
+    at = now()
+    for number in range(24):
+        contact, organization = customers[number % 2]
+        ticket = open_ticket(contact, organization, f"Due soon {number}")
+        level = 1 + number % 3
+        if number % 5 == 0:
+            services.ticket_assign(actor=world.manager, ticket=ticket, assignee=world.l1)
+        minutes = (number * 7) % 11 * 20  # repeats: ties are broken by id
+        due = at + timedelta(minutes=minutes) if number % 6 else at + timedelta(days=2)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            team=teams[number % 4], support_level=level, sla_next_check_at=due,
+            status="resolved" if number == 7 else "open",
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", ["l1", "l1_other", "l2", "l3", "partner_agent", "manager"])
+def test_breaching_soon_shows_exactly_what_the_plain_visible_query_shows(world, persona):
+    due_soon(world)
+    user = world.persona(persona)
+    tickets = selectors.queue_queryset(user=user, view="breaching")
+    plain = [t.pk for t in tickets]
+    assert plain, "every persona should have something due soon"
+    for size in (1, 3, 5, len(plain) + 1):
+        for start in range(0, len(plain) + 1, size):
+            got = selectors.breaching_slice(user, tickets, start, size)
+            assert [t.pk for t in got] == plain[start : start + size]
+
+
+def test_the_breaching_page_lists_an_agents_own_ticket_of_another_team(world, client_as):
+    due_soon(world)
+    mine = Ticket.objects.filter(assignee=world.l1, team=world.research, status="open")
+    ticket = mine.exclude(sla_next_check_at__gt=now() + timedelta(hours=4)).first()
+    assert ticket is not None
+    response = client_as("l1").get("/desk/queue/breaching/")
+    assert ticket.reference in response.content.decode()
