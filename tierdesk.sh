@@ -142,8 +142,11 @@ run_pytest() {
     [ -z "$1" ] || database=("DATABASE_URL=$1")
     data_dir="$(mktemp -d "${TMPDIR:-/tmp}/tierdesk-test.XXXXXX")"
     # Exit status 5 (no tests collected) is non-zero, so it fails the step like any other.
+    # The browser journeys run in a process of their own, after the rest (see the marker).
     env -u REDIS_URL "${database[@]}" TIERDESK_DATA_DIR="$data_dir" "$VENV/bin/python" -m pytest \
-        -n "${TIERDESK_TEST_PROCESSES:-auto}" -p no:cacheprovider || status=$?
+        -n "${TIERDESK_TEST_PROCESSES:-auto}" -p no:cacheprovider -m "not browser" || status=$?
+    env -u REDIS_URL "${database[@]}" TIERDESK_DATA_DIR="$data_dir" "$VENV/bin/python" -m pytest \
+        -p no:cacheprovider -m browser || status=$?
     rm -rf "$data_dir"
     return "$status"
 }

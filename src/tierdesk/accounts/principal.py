@@ -79,13 +79,13 @@ def principal_of(user: Any) -> Principal:
 
 
 def _load_principal(user: Any) -> Principal:
-    agent = _related(user, "agent")
+    agent = _agent_of(user)
     if user.is_superuser:
         level = agent.support_level if agent else 3
         return Principal(role=Role.ADMIN, user_id=user.pk, support_level=level)
     if agent is not None:
         return _agent_principal(user, agent)
-    contact = _related(user, "contact")
+    contact = _contact_of(user)
     if contact is not None:
         return Principal(
             role=Role.CONTACT,
@@ -113,6 +113,23 @@ def _agent_principal(user: Any, agent: Any) -> Principal:
         support_level=agent.support_level,
         team_ids=frozenset(agent.teams.values_list("id", flat=True)),
     )
+
+
+def _agent_of(user: Any) -> Any:
+    """The user's agent with its organization, in one query (or none, if already loaded)."""
+    from tierdesk.accounts.models import Agent
+
+    if "agent" in user._state.fields_cache:
+        return _related(user, "agent")
+    return Agent.objects.select_related("organization").filter(user_id=user.pk).first()
+
+
+def _contact_of(user: Any) -> Any:
+    from tierdesk.crm.models import Contact
+
+    if "contact" in user._state.fields_cache:
+        return _related(user, "contact")
+    return Contact.objects.select_related("organization").filter(user_id=user.pk).first()
 
 
 def _related(user: Any, name: str) -> Any:
