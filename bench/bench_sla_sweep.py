@@ -114,7 +114,7 @@ def remove_due_tickets() -> None:
 
 def sweep_worker(url: str, results: Any) -> None:
     setup_django(url)
-    from tierdesk.sla.services import sla_sweep
+    from tierdesk.sla.sweep import sla_sweep
 
     started = time.perf_counter()
     handled = sla_sweep(batch_size=500)

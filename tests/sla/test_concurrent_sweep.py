@@ -10,7 +10,7 @@ from django.db import connection
 
 from tests.sla.test_sweep import MON, WED, ist
 from tierdesk.sla.models import SlaAlert
-from tierdesk.sla.services import sla_sweep
+from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
 from tierdesk.tickets.models import TicketEvent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time_machine
 
 from tests.sla.test_sweep import MON, TUE, ist
-from tierdesk.sla.services import sla_sweep
+from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
 
 

@@ -10,7 +10,7 @@ import time_machine
 
 from tierdesk.accounts.models import Notification
 from tierdesk.sla.models import SlaAlert
-from tierdesk.sla.services import sla_sweep
+from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
 from tierdesk.tickets.models import TicketEvent
 

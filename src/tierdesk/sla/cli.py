@@ -90,7 +90,7 @@ def _due(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     _setup()
-    from tierdesk.sla.services import sla_sweep
+    from tierdesk.sla.sweep import sla_sweep
 
     print(f"handled {sla_sweep()} tickets")
     return 0

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.tasks import task
 
 from tierdesk.core import scheduler
-from tierdesk.sla.services import organization_plans_refresh, sla_sweep
+from tierdesk.sla.services import organization_plans_refresh
+from tierdesk.sla.sweep import sla_sweep
 
 
 @task
