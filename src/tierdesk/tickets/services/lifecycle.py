@@ -36,7 +36,7 @@ from tierdesk.tickets.services.base import (
     reindex,
 )
 from tierdesk.tickets.services.messages import link_follow_up, reopen_window_open
-from tierdesk.tickets.services.opening import Impact, _clean_facts, default_team
+from tierdesk.tickets.services.opening import Impact, clean_facts, default_team
 
 # ---- ownership ---------------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ def ticket_escalate(
         )
     if not reason.strip():
         raise InvalidInput("Say why the ticket is escalated.", field="reason")
-    merged_facts = {**ticket.facts, **_clean_facts(facts)}
+    merged_facts = {**ticket.facts, **clean_facts(facts)}
     # Tierdesk's own escalation (an SLA chain step) cannot wait for facts nobody gathered.
     if ticket.support_level == 1 and principal_of(actor).role is not Role.SYSTEM:
         missing = missing_facts(ticket, merged_facts)
@@ -388,7 +388,7 @@ def ticket_update(*, actor: Any, ticket: Ticket, **fields: Any) -> Ticket:
 def _changed_fields(ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if "facts" in fields:
-        merged = {**ticket.facts, **_clean_facts(fields.pop("facts"))}
+        merged = {**ticket.facts, **clean_facts(fields.pop("facts"))}
         if merged != ticket.facts:
             changes["facts"] = merged
     if "subject" in fields and not str(fields["subject"]).strip():

@@ -104,7 +104,7 @@ def ticket_open(
             impact_total=impact.total if impact else None,
             impact_unit=impact.unit if impact else "",
             is_emergency=is_emergency,
-            facts=_clean_facts(facts),
+            facts=clean_facts(facts),
             team=team or default_team(organization, level=1),
             created_at=at,
             updated_at=at,
@@ -173,7 +173,7 @@ def _initial_priority(priority: int | None, severity: Severity | None, emergency
     return Priority.P3
 
 
-def _clean_facts(facts: dict[str, str] | None) -> dict[str, str]:
+def clean_facts(facts: dict[str, str] | None) -> dict[str, str]:
 
     cleaned = {}
     for key, value in (facts or {}).items():
