@@ -137,9 +137,3 @@ def _related(user: Any, name: str) -> Any:
         return getattr(user, name)
     except ObjectDoesNotExist:
         return None
-
-
-def forget_principal(user: Any) -> None:
-    """Drop the cached principal (after changing a user's teams or level in the same request)."""
-    if hasattr(user, "_tierdesk_principal"):
-        del user._tierdesk_principal

@@ -176,14 +176,6 @@ class EscalationStep(models.Model):
         return f"{self.plan} #{self.position} {self.name}"
 
 
-class ClockState(models.TextChoices):
-    NONE = "", "No target"
-    RUNNING = "running", "Running"
-    PAUSED = "paused", "Paused"
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
-
-
 class AlertKind(models.TextChoices):
     WARNING = "warning", "Warning"
     BREACH = "breach", "Breach"

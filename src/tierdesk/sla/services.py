@@ -152,6 +152,11 @@ def clock_columns(clocks: TicketClocks, next_check: datetime | None) -> dict[str
     return columns
 
 
+def stored_columns(clocks: TicketClocks) -> dict[str, Any]:
+    """Everything the ticket stores about its clocks, with the next instant the sweep acts."""
+    return clock_columns(clocks, next_check_at(planned_actions(clocks)))
+
+
 def next_check_at(
     actions: list[PlannedAction], *, after: datetime | None = None
 ) -> datetime | None:
@@ -163,7 +168,7 @@ def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> Ticke
     from tierdesk.tickets.models import Ticket
 
     clocks = ticket_clocks(ticket, at=at)
-    columns = clock_columns(clocks, next_check_at(planned_actions(clocks)))
+    columns = stored_columns(clocks)
     changed = {name: value for name, value in columns.items() if getattr(ticket, name) != value}
     if changed:  # most events (notes, a customer's reply) move no clock: no write
         Ticket.objects.filter(pk=ticket.pk).update(**changed)
@@ -179,11 +184,11 @@ def clock_changes(ticket: Any, changes: dict[str, Any], event: EventFact) -> dic
     for name, value in changes.items():
         setattr(future, name, value)
     clocks = ticket_clocks(future, at=event.at, events=[*load_events(ticket), event])
-    columns = clock_columns(clocks, next_check_at(planned_actions(clocks)))
+    columns = stored_columns(clocks)
     return {name: value for name, value in columns.items() if getattr(ticket, name) != value}
 
 
 def opening_clock_columns(ticket: Any, opened: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The clock columns of a ticket about to be inserted, from its one "opened" event."""
     clocks = ticket_clocks(ticket, at=at, events=[EventFact("opened", at, opened)])
-    return clock_columns(clocks, next_check_at(planned_actions(clocks)))
+    return stored_columns(clocks)

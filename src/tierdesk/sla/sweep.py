@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from tierdesk.accounts.models import Agent, Notification
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
-from tierdesk.sla.clocks import TicketClocks, load_events_of, ticket_clocks
+from tierdesk.sla.clocks import FIRED_EVENT_KINDS, TicketClocks, load_events_of, ticket_clocks
 from tierdesk.sla.models import EscalationStep, Plan, SlaAlert
 from tierdesk.sla.services import PlannedAction, clock_columns, next_check_at, planned_actions
 
@@ -152,7 +152,8 @@ def _store_clocks(stored: list[tuple[int, datetime | None, dict[str, Any]]]) -> 
         )
 
 
-EVENT_KINDS = {"warning": "sla_warning", "breach": "sla_breached", "escalation": "sla_escalated"}
+# The timeline event for each alert kind: the inverse of what the clocks read back.
+EVENT_KINDS = {kind: event for event, kind in FIRED_EVENT_KINDS.items()}
 
 
 def _announce(announcements: list[tuple[Any, PlannedAction, Plan | None]], at: datetime) -> None:
