@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -180,8 +181,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(worker_class: str, env: dict[str, str], log_dir: Path) -> Iterator[int]:
-    """Serve tierdesk.wsgi on a free port; always stop it (by its pid) afterwards."""
+def gunicorn(worker_class: str, env: dict[str, str], log_dir: Path) -> Iterator[tuple[int, int]]:
+    """Serve tierdesk.wsgi on a free port; yields (port, master pid); always stops it (by its
+    pid) afterwards."""
     port = free_port()
     threads = THREADS if worker_class == "gthread" else 1
     command = [
@@ -195,7 +197,7 @@ def gunicorn(worker_class: str, env: dict[str, str], log_dir: Path) -> Iterator[
     process = subprocess.Popen(command, env=env, cwd=CHECKOUT, stdout=log, stderr=log)
     try:
         _wait_until_up(port, process, log_path)
-        yield port
+        yield port, process.pid
     finally:
         _stop(process)
         log.close()
@@ -278,6 +280,59 @@ end
 """
 
 
+# ---- where the CPU goes -------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL server processes serving the bench database, other than ours."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@contextmanager
+def cpu_meter(web_pid: int) -> Iterator[dict[str, float]]:
+    """CPU seconds spent meanwhile by the web server (gunicorn and its workers), by the
+    database's server processes for the bench database, and by the load generator (wrk, a
+    child of this process). Unlike requests/s this barely moves with other work on the
+    machine, so it says where each request's cost goes."""
+    web, database = _process_tree(web_pid), _database_backends()
+    before = {pid: _cpu_seconds(pid) for pid in web + database}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent: dict[str, float] = {}
+    yield spent
+    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for name, pids in (("web", web), ("database", _database_backends())):
+        spent[name] = sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in set(pids))
+    spent["load_generator"] = (after_children.ru_utime - children.ru_utime) + (
+        after_children.ru_stime - children.ru_stime
+    )
+
+
 def wrk(port: int, path: str, seconds: int, script: str = "", scratch: Path | None = None) -> dict:
     """Run wrk (1 thread, keep-alive connections) and return requests/s and latencies."""
     lua = Path(tempfile.mkstemp(suffix=".lua", dir=scratch)[1])
@@ -350,12 +405,18 @@ def explain(statement: str) -> str:
 # ---- the run ------------------------------------------------------------------------------
 
 
-def throughput(port: int, setup: Setup, seconds: int, scratch: Path) -> dict[str, Any]:
+def throughput(port: int, pid: int, setup: Setup, seconds: int, scratch: Path) -> dict[str, Any]:
     wrk(port, "/healthz", 3, scratch=scratch)  # warm up
-    healthz = wrk(port, "/healthz", seconds, scratch=scratch)
+    with cpu_meter(pid) as healthz_cpu:
+        healthz = wrk(port, "/healthz", seconds, scratch=scratch)
     script = post_script(setup)
     wrk(port, "/api/v1/tickets", 3, script, scratch)  # warm up
-    create = wrk(port, "/api/v1/tickets", seconds, script, scratch)
+    with cpu_meter(pid) as create_cpu:
+        create = wrk(port, "/api/v1/tickets", seconds, script, scratch)
+    for report, spent in ((healthz, healthz_cpu), (create, create_cpu)):
+        report["cpu_ms_per_request"] = {
+            name: round(1000 * value / report["requests"], 3) for name, value in spent.items()
+        }
     ratio = create["requests_per_s"] / healthz["requests_per_s"]
     return {"healthz": healthz, "create_ticket": create, "create_vs_healthz": round(ratio, 3)}
 
@@ -408,13 +469,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         report["throughput"] = {}
         for worker_class in classes:
-            with gunicorn(worker_class, env, scratch) as port:
-                report["throughput"][worker_class] = throughput(port, setup, args.duration, scratch)
+            with gunicorn(worker_class, env, scratch) as (port, pid):
+                report["throughput"][worker_class] = throughput(
+                    port, pid, setup, args.duration, scratch
+                )
         chosen = max(
             classes, key=lambda c: report["throughput"][c]["create_ticket"]["requests_per_s"]
         )
         report["chosen_worker_class"] = chosen
-        with gunicorn(chosen, env, scratch) as port:
+        with gunicorn(chosen, env, scratch) as (port, _):
             report["reads"] = reads(port, setup, args.requests, OUT_DIR)
     finally:
         report["cleanup_deleted_rows"] = cleanup(setup)
@@ -451,6 +514,12 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{'b. POST /api/v1/tickets req/s (' + worker_class + ')':<44} "
               f"{t['create_ticket']['requests_per_s']:>12,.0f}")  # fmt: skip
         print(f"{'   b / a (' + worker_class + ')':<44} {t['create_vs_healthz']:>12.1%}  >= 10%")
+        for name in ("healthz", "create_ticket"):
+            cpu = t[name]["cpu_ms_per_request"]
+            split = (
+                f"{cpu['web']:.2f} web + {cpu['database']:.2f} db + {cpu['load_generator']:.2f} wrk"
+            )
+            print(f"{'   CPU ms per request, ' + name:<44} {split:>12}")
     print(f"chosen worker class: {report['chosen_worker_class']}")
     targets = {"queue_l1": "p95 <= 15 ms, <= 8 queries", "search_l1": "p95 <= 50 ms",
                "search_manager": "p95 <= 50 ms"}  # fmt: skip

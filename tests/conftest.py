@@ -124,10 +124,13 @@ def _keep_seeded_data(django_db_serialized_rollback: None) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_sla_configuration() -> None:
-    """Each test starts with no cached plans: rolled-back ids may be reused by the next test."""
+    """Each test starts with no cached configuration: rolled-back ids may be reused by the next
+    test."""
+    from tierdesk.core.config_cache import clear_config_caches
     from tierdesk.sla.config import forget_plan_configs
 
     forget_plan_configs()
+    clear_config_caches()
 
 
 @pytest.fixture

@@ -116,6 +116,15 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _database = database_from_url(DATABASE_URL)
+    if env_bool("TIERDESK_DB_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server and statements prepared on their fifth use: planning
+        # was most of PostgreSQL's CPU time per API write (docs/benchmarks.md). Turn it off
+        # behind a transaction-mode pooler that cannot keep prepared statements.
+        _database["OPTIONS"] = {
+            **_database["OPTIONS"],  # type: ignore[dict-item]
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
     if env_bool("TIERDESK_DB_POOL", True):
         _pool_size = env_int("TIERDESK_DB_POOL_MAX", 8)
         _database["OPTIONS"] = {

@@ -127,3 +127,28 @@ def test_a_signed_in_browser_must_send_the_csrf_token_to_write(world):
         "/api/v1/tickets", ticket, content_type="application/json", headers={"X-CSRFToken": csrf}
     )
     assert accepted.status_code == 201, accepted.json()
+
+
+def test_a_team_membership_change_applies_to_the_very_next_request(world, api_as):
+    """The token lookup reads the agent's teams with the token: nothing is kept between
+    requests, so joining or leaving a team is not served from a stale cache."""
+    from tierdesk.tickets import services
+
+    escalated = services.ticket_open(
+        actor=world.l2, organization=world.acme, subject="Kerberos", body="b",
+        team=world.tech_support,
+    )  # fmt: skip
+    path = f"/api/v1/tickets/{escalated.reference}"
+    client = Client()
+    headers = bearer(token_for(world.l1))
+    agent = world.l1.agent
+    assert client.get(path, headers=headers).status_code == 404
+
+    agent.teams.add(world.tech_support)
+    assert client.get(path, headers=headers).status_code == 200
+    assert {t["name"] for t in client.get("/api/v1/me", headers=headers).json()["teams"]} == {
+        "Service desk", "Technical support",
+    }  # fmt: skip
+
+    agent.teams.remove(world.tech_support)
+    assert client.get(path, headers=headers).status_code == 404

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.web.conftest import open_ticket
+from tierdesk.core.config_cache import clear_config_caches
 from tierdesk.tickets import services
 
 # Page -> (persona, query budget). The budget covers the session, the user and their principal
@@ -41,6 +42,7 @@ def busy(world, count: int) -> None:
 
 def queries(client, path) -> int:
     cache.clear()  # count the queue counts too, not the cache
+    clear_config_caches()  # and the configuration the rows are shown with
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, path
@@ -54,6 +56,7 @@ def test_a_list_page_stays_within_its_query_budget(
     busy(world, 12)
     persona, budget = LIST_PAGES[path]
     client = client_as(persona)
+    client.get(path)  # the first page in a process loads the configuration caches
     with django_assert_max_num_queries(budget):
         assert client.get(path).status_code == 200
 

@@ -97,6 +97,12 @@ def _load_principal(user: Any) -> Principal:
     return Principal(role=Role.NOBODY, user_id=user.pk)
 
 
+def known_team_ids(agent: Any, team_ids: str) -> None:
+    """Hand over the agent's team ids (``"3,7"``) that a query already read, so that the
+    principal costs no query of its own (the API token lookup reads them)."""
+    agent._tierdesk_team_ids = frozenset(int(pk) for pk in team_ids.split(",") if pk)
+
+
 def _agent_principal(user: Any, agent: Any) -> Principal:
     from tierdesk.crm.models import OrganizationKind
 
@@ -111,8 +117,15 @@ def _agent_principal(user: Any, agent: Any) -> Principal:
         user_id=user.pk,
         organization_id=agent.organization_id,
         support_level=agent.support_level,
-        team_ids=frozenset(agent.teams.values_list("id", flat=True)),
+        team_ids=_team_ids(agent),
     )
+
+
+def _team_ids(agent: Any) -> frozenset[int]:
+    known = getattr(agent, "_tierdesk_team_ids", None)
+    if known is not None:
+        return known
+    return frozenset(agent.teams.values_list("id", flat=True))
 
 
 def _agent_of(user: Any) -> Any:

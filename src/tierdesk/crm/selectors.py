@@ -20,8 +20,11 @@ def organization_list(*, user: Any, q: str | None = None) -> QuerySet[Organizati
 
 
 def organization_get(*, user: Any, pk: int, field: str | None = None) -> Organization:
-    """One organization the user may see, else ``NotFound`` (another tenant's is no different)."""
-    organization = organization_list(user=user).filter(pk=pk).first()
+    """One organization the user may see, else ``NotFound`` (another tenant's is no different).
+    Every new ticket reads one: no ordering or search, just the scoped primary-key lookup."""
+    organizations = policies.visible(user, policies.VIEW, Organization.objects.all())
+    found = organizations.select_related("partner").filter(pk=pk).order_by()[:1]
+    organization = next(iter(found), None)
     if organization is None:
         raise NotFound("No such organization.", field=field)
     return organization

@@ -92,6 +92,29 @@ def calendar_generate_holidays(*, calendar: Calendar, years: Iterable[int]) -> i
     return len(new_rows)
 
 
+# National holidays are kept as rows this many years ahead (the current year included).
+HOLIDAY_YEARS_AHEAD = 3
+
+
+def calendars_extend_holidays(*, today: date | None = None) -> int:
+    """Give every calendar that follows a country its national holidays for the years ahead
+    that have none yet; returns the rows added. A year that already has national rows is left
+    alone, so a holiday an admin deleted (the office works that day) does not come back."""
+    year = (today or now().date()).year
+    wanted = range(year, year + HOLIDAY_YEARS_AHEAD + 1)
+    added = 0
+    for calendar in Calendar.objects.exclude(holiday_country=""):
+        covered = set(
+            Holiday.objects.filter(calendar=calendar, source=HolidaySource.NATIONAL)
+            .filter(date__year__gte=year)
+            .values_list("date__year", flat=True)
+        )
+        missing = [y for y in wanted if y not in covered]
+        if missing:
+            added += calendar_generate_holidays(calendar=calendar, years=missing)
+    return added
+
+
 def calendar_touch(calendar: Calendar) -> None:
     """Bump the revision so every process rebuilds its clock calendar on next use."""
     from tierdesk.sla.config import forget_plan_configs

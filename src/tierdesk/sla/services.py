@@ -20,7 +20,7 @@ from tierdesk.sla.clocks import (
     load_events,
     ticket_clocks,
 )
-from tierdesk.sla.config import default_plan
+from tierdesk.sla.config import default_plan, plan_configs
 from tierdesk.sla.models import AlertKind, EscalationStep, Plan
 from tierdesk.sla.timeline import FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION
 
@@ -36,29 +36,33 @@ STATE_COLUMNS = {
 
 def plan_for(organization: Any, product: Any = None, *, on: date | None = None) -> Plan | None:
     """The organization's active subscription for the product (or for all products), else its
-    partner's, else the default plan. One query; the default plan comes from the cache."""
+    partner's, else the default plan. One query for the subscriptions' plan ids; the plan itself
+    comes from the plan cache (``tierdesk.sla.config``)."""
     from tierdesk.crm.models import Subscription
 
     day = on or now().date()
     owners = [org_id for org_id in (organization.pk, organization.partner_id) if org_id]
     product_id = getattr(product, "pk", product)
-    active = Subscription.objects.filter(
-        Q(organization_id__in=owners),
-        Q(starts_on__lte=day),
-        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
-        Q(product_id=product_id) | Q(product__isnull=True),
-    ).select_related("plan")
+    active = (
+        Subscription.objects.filter(
+            Q(organization_id__in=owners),
+            Q(starts_on__lte=day),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+            Q(product_id=product_id) | Q(product__isnull=True),
+        )
+        .order_by()
+        .values_list("organization_id", "product_id", "starts_on", "plan_id")
+    )
     # The organization's own before its partner's; one naming the product before one covering
     # every product; the newest among equals.
     ranked = sorted(
         active,
-        key=lambda s: (
-            owners.index(s.organization_id),
-            s.product_id is None,
-            -s.starts_on.toordinal(),
-        ),
+        key=lambda row: (owners.index(row[0]), row[1] is None, -row[2].toordinal()),
     )
-    return ranked[0].plan if ranked else default_plan()
+    if not ranked:
+        return default_plan()
+    plan_id = ranked[0][3]
+    return plan_configs([plan_id])[plan_id].plan
 
 
 def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:

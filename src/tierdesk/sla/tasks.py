@@ -8,6 +8,7 @@ from django.conf import settings
 from django.tasks import task
 
 from tierdesk.core import scheduler
+from tierdesk.sla.calendars import calendars_extend_holidays
 from tierdesk.sla.services import organization_plans_refresh
 from tierdesk.sla.sweep import sla_sweep
 
@@ -15,6 +16,11 @@ from tierdesk.sla.sweep import sla_sweep
 @task
 def sweep_sla_clocks() -> int:
     return sla_sweep(batch_size=settings.TIERDESK_SLA_SWEEP_BATCH)
+
+
+@task
+def extend_national_holidays() -> int:
+    return calendars_extend_holidays()
 
 
 @task
@@ -27,3 +33,5 @@ scheduler.register(
     every=timedelta(seconds=settings.TIERDESK_SLA_SWEEP_SECONDS),
     task=sweep_sla_clocks,
 )
+# Monthly rather than yearly: a worker that was down on the first of January catches up.
+scheduler.register("sla.extend-holidays", cron="30 3 1 * *", task=extend_national_holidays)

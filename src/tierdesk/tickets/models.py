@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.query import ModelIterable
 from simple_history.models import HistoricalRecords
 
 from tierdesk.accounts.models import SupportLevel
@@ -87,6 +90,39 @@ SEVERITY_CHOICES = [(s.value, s.value.capitalize()) for s in Severity]
 OPEN_STATUSES = [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
 
 
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    """Tickets that can come with their team, category and SLA plan taken from the per-process
+    configuration caches (``with_configuration``) instead of a query for each table."""
+
+    _with_configuration = False
+
+    def with_configuration(self) -> TicketQuerySet:
+        clone = self.all()
+        clone._with_configuration = True
+        return clone
+
+    def prefetch_related(self, *lookups: Any) -> TicketQuerySet:  # type: ignore[override]
+        """``prefetch_related(None)`` drops the configuration too: it asks for nothing extra."""
+        clone = super().prefetch_related(*lookups)
+        if lookups == (None,):
+            clone._with_configuration = False
+        return clone
+
+    # Django copies a queryset on every chained call: the flag must travel with the copy.
+    def _clone(self) -> TicketQuerySet:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._with_configuration = self._with_configuration
+        return clone
+
+    def _fetch_all(self) -> None:
+        attach = self._with_configuration and self._result_cache is None
+        super()._fetch_all()
+        if attach and self._iterable_class is ModelIterable and self._result_cache:
+            from tierdesk.tickets.configuration import attach_configuration
+
+            attach_configuration(self._result_cache)
+
+
 class Ticket(models.Model):
     subject = models.CharField(max_length=255)
     type = models.CharField(max_length=20, choices=TicketType.choices, default=TicketType.INCIDENT)
@@ -106,12 +142,15 @@ class Ticket(models.Model):
         choices=SupportLevel.choices, default=SupportLevel.L1
     )
     is_emergency = models.BooleanField(default=False)
+    # The organization's and the reporter's indexes below lead with these columns: a plain
+    # foreign-key index beside them would only slow every insert (on_delete checks use theirs).
     organization = models.ForeignKey(
-        "crm.Organization", on_delete=models.PROTECT, related_name="tickets"
+        "crm.Organization", on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     reporter = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
-    )
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        db_index=False,
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -126,14 +165,17 @@ class Ticket(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
+    # Most tickets name no product and follow up on nothing: partial indexes (Meta) hold
+    # only the rows that do.
     product = models.ForeignKey(
-        "crm.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
-    )
+        "crm.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        db_index=False,
+    )  # fmt: skip
     facts = models.JSONField(default=dict, blank=True)
     resolution_summary = models.TextField(blank=True)
     follow_up_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups",
-        help_text="The closed ticket this one continues.",
+        help_text="The closed ticket this one continues.", db_index=False,
     )  # fmt: skip
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -158,6 +200,8 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField()
     # Compare-and-set: every write filters on the version it read and bumps it.
     version = models.PositiveIntegerField(default=1)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -190,7 +234,23 @@ class Ticket(models.Model):
                 name="ticket_assignee_due_idx",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # ... and among team-less tickets of one level (few: a ticket gets a team when routed).
+            models.Index(
+                fields=["support_level", "sla_next_check_at", "id"],
+                name="ticket_teamless_due_idx",
+                condition=models.Q(status__in=OPEN_STATUSES, team__isnull=True),
+            ),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
+            models.Index(
+                fields=["product"],
+                condition=models.Q(product__isnull=False),
+                name="ticket_product_idx",
+            ),
+            models.Index(
+                fields=["follow_up_of"],
+                condition=models.Q(follow_up_of__isnull=False),
+                name="ticket_follow_up_idx",
+            ),
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
             models.Index(
@@ -239,7 +299,10 @@ class BodyFormat(models.TextChoices):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_ticket_idx (ticket, created_at).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -338,7 +401,10 @@ PUBLIC_EVENT_KINDS = frozenset(
 class TicketEvent(models.Model):
     """One change to a ticket: the timeline, the SLA's input and the audit trail at once."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_ticket_idx (ticket, at).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

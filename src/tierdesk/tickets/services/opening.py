@@ -11,6 +11,7 @@ from django.db import transaction
 from tierdesk.accounts.models import Team
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
+from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 from tierdesk.core.text import render_body
 from tierdesk.crm.models import Contact, Organization
@@ -186,11 +187,21 @@ def clean_facts(facts: dict[str, str] | None) -> dict[str, str]:
     return cleaned
 
 
+# Which team takes new tickets at a level, per partner: read by every ticket opened.
+DEFAULT_TEAMS = ConfigCache("default teams")
+
+
 def default_team(organization: Organization, *, level: int) -> Team | None:
     """The team that takes tickets at ``level``: the partner's desk for level 1 of a partner's
-    customer (P1), else the vendor's team working at that level."""
-    if level == 1 and organization.partner_id:
-        partner_team = Team.objects.filter(organization_id=organization.partner_id).first()
+    customer (P1), else the vendor's team working at that level. Cached per process
+    (``DEFAULT_TEAMS``; a saved or deleted team clears it)."""
+    partner_id = organization.partner_id if level == 1 else None
+    return DEFAULT_TEAMS.get((partner_id, level), lambda: _default_team(partner_id, level))
+
+
+def _default_team(partner_id: int | None, level: int) -> Team | None:
+    if partner_id:
+        partner_team = Team.objects.filter(organization_id=partner_id).first()
         if partner_team:
             return partner_team
     return (
