@@ -1,7 +1,14 @@
-"""Mail intake throughput: a mixed corpus through ``mail_ingest`` into PostgreSQL, one process.
+"""Mail intake throughput: a mixed corpus through both intake paths into PostgreSQL, one process.
 
     .venv/bin/python bench/bench_mail_intake.py \
-        [--database-url postgres://postgres@127.0.0.1:5432/td_mail_bench10k] [--messages 2000]
+        [--database-url postgres://postgres@127.0.0.1:5432/td_mail_bench10k] [--messages 2000] \
+        [--path both|batch|single] [--batch-size 25] [--keep]
+
+Two paths, each fed ``--messages`` messages (capped at 3,000) of a fresh corpus:
+
+- ``batch``: ``mail_ingest_batch``, ``--batch-size`` messages per call, as an IMAP poll (25 per
+  fetch) and ``tierdesk ingest-email FILE...`` / mbox imports (50) deliver them;
+- ``single``: ``mail_ingest``, one message per call, as LMTP and webhooks deliver them.
 
 The database must already hold tickets (bench/generate.py makes one). The mix, per message:
 30 % plain-text new requests (Thunderbird style), 20 % HTML multipart/alternative (Outlook
@@ -10,10 +17,12 @@ one of our acknowledgements from this run) and 15 % replies by a ``[TD-…]`` su
 from a random existing contact. Every message is stored raw, processed, and its acknowledgement
 queued as a database task, exactly as in production (no worker runs, so nothing is sent).
 
-It adds rows (the ingested mail, their tickets, a "bench" mailbox) and changes nothing else; at
-most --messages (capped at 3,000) messages per run. Prints messages/s (time spent in
-``mail_ingest``; the bench's own bookkeeping is left out), SQL statements per message by kind
-(BEGIN/COMMIT/SAVEPOINT are not counted) and the load average, and writes
+Afterwards the run deletes what it made (its stored mail, the tickets it opened with their
+messages, events, attachments and search documents, its queued mail and their task rows, the
+"bench" mailbox if it made it), unless ``--keep``. Prints per path messages/s (time spent in the
+intake call; the bench's own bookkeeping is left out), this process's CPU ms per message, SQL
+statements and savepoint statements (SAVEPOINT/RELEASE) per message (BEGIN/COMMIT are not seen
+by Django's execute wrapper) and the load average, and writes
 bench/out/mail-intake-<database>.json.
 """
 
@@ -26,7 +35,7 @@ import random
 import sys
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +43,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/td_mail_bench10k"
 MAX_MESSAGES = 3000
+SAVEPOINT_WORDS = {"SAVEPOINT", "RELEASE", "ROLLBACK"}
 MIX = [("plain", 30), ("html", 20), ("attachments", 15), ("reply_header", 20), ("reply_tag", 15)]
 PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9"
@@ -47,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--path", choices=["both", "batch", "single"], default="both")
+    parser.add_argument("--batch-size", type=int, default=25, help="IMAP polls fetch 25")
+    parser.add_argument("--keep", action="store_true", help="keep what the run made")
     return parser.parse_args(argv)
 
 
@@ -139,13 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from tierdesk.crm.models import Contact
-    from tierdesk.mail.models import Mailbox, OutboundMail
-    from tierdesk.mail.services import mail_ingest
+    from tierdesk.mail.models import Mailbox
     from tierdesk.tickets.models import Ticket
 
     count = min(args.messages, MAX_MESSAGES)
     tickets_before = Ticket.objects.count()
-    mailbox, _ = Mailbox.objects.get_or_create(
+    mailbox, made_mailbox = Mailbox.objects.get_or_create(
         name="bench", defaults={"address": "support@bench.test", "is_default": False}
     )
     contacts = list(
@@ -154,65 +166,133 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("?")
         .values_list("email", "name")[:300]
     )
-    corpus = Corpus(contacts, args.seed)
-    per_kind: dict[str, list[float]] = defaultdict(list)
-    queries: dict[str, list[int]] = defaultdict(list)
-    actions: Counter[str] = Counter()
-    executed = [0]
-
-    def count_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        executed[0] += 1
-        return execute(sql, params, many, context)
-
-    started = time.perf_counter()
-    cpu = 0.0
-    for _ in range(count):
-        kind, raw = corpus.next()
-        t0, c0 = time.perf_counter(), time.process_time()
-        before = executed[0]
-        with connection.execute_wrapper(count_queries):
-            result = mail_ingest(raw, source="bench", mailbox=mailbox)
-        per_kind[kind].append(time.perf_counter() - t0)
-        cpu += time.process_time() - c0
-        queries[kind].append(executed[0] - before)
-        actions[result.action] += 1
-        if result.action == "created" and kind in {"plain", "html", "attachments"}:
-            ack = OutboundMail.objects.filter(
-                ticket_id=Ticket.pk_from_reference(result.ticket_reference or ""),
-                kind="acknowledgement",
-            ).values_list("message_id", flat=True)
-            email = raw.split(b"<", 1)[1].split(b">", 1)[0].decode()
-            name = raw.split(b"From: ", 1)[1].split(b" <", 1)[0].decode()
-            corpus.opened.append((email, name, result.ticket_reference or "", ack.first() or ""))
-    elapsed = time.perf_counter() - started
-    # The rate is of mail_ingest alone; the bench's own bookkeeping (looking up each new
-    # ticket's acknowledgement for later replies) is in "seconds" but not in the rate.
-    ingesting = sum(sum(times) for times in per_kind.values())
+    paths = ["batch", "single"] if args.path == "both" else [args.path]
+    runs = []
+    try:
+        for path in paths:
+            corpus = Corpus(contacts, args.seed)
+            runs.append(run_path(path, corpus, count, args.batch_size, mailbox))
+    finally:
+        if not args.keep:
+            for corpus_run in runs:
+                cleanup(corpus_run.pop("_run"))
+            if made_mailbox:
+                mailbox.delete()
+                Mailbox.history.filter(name="bench").delete()
     summary = {
         "database": connection.settings_dict["NAME"],
         "tickets_before": tickets_before,
         "messages": count,
-        "seconds": round(elapsed, 2),
-        "ingest_seconds": round(ingesting, 2),
-        "messages_per_second": round(count / ingesting, 1),
-        # This process's own CPU per message: less at the mercy of other load than the rate.
-        "cpu_ms_per_message": round(1000 * cpu / count, 2),
         "load_average": [round(value, 2) for value in os.getloadavg()],
-        "actions": dict(actions),
-        "by_kind": {
-            kind: {
-                "count": len(times),
-                "ms_mean": round(1000 * sum(times) / len(times), 2),
-                "queries_mean": round(sum(queries[kind]) / len(queries[kind]), 1),
-            }
-            for kind, times in sorted(per_kind.items())
-        },
+        "runs": runs,
     }
     OUT_DIR.mkdir(exist_ok=True)
     out = OUT_DIR / f"mail-intake-{summary['database']}.json"
     out.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def run_path(path: str, corpus: Corpus, count: int, batch_size: int, mailbox: Any) -> dict:
+    """Feed ``count`` messages through one path: ``single`` (``mail_ingest``, one by one, as
+    LMTP delivers) or ``batch`` (``mail_ingest_batch``, ``batch_size`` at a time, as IMAP polls
+    and ``ingest-email`` do)."""
+    from django.db import connection
+
+    from tierdesk.mail.batch import Delivery, mail_ingest_batch
+    from tierdesk.mail.models import OutboundMail
+    from tierdesk.mail.services import mail_ingest
+    from tierdesk.tickets.models import Ticket
+
+    statements: Counter[str] = Counter()
+
+    def count_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+        statements["savepoint" if word in SAVEPOINT_WORDS else "statement"] += 1
+        return execute(sql, params, many, context)
+
+    kinds: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
+    source = f"bench:{corpus.run}"
+    seconds = cpu = 0.0
+    remaining = count
+    size = 1 if path == "single" else batch_size
+    while remaining > 0:
+        messages = [corpus.next() for _ in range(min(size, remaining))]
+        remaining -= len(messages)
+        deliveries = [Delivery(raw, f"{source}:{corpus.count}") for _kind, raw in messages]
+        t0, c0 = time.perf_counter(), time.process_time()
+        with connection.execute_wrapper(count_queries):
+            if path == "single":
+                results = [mail_ingest(d.raw, source=d.source, mailbox=mailbox) for d in deliveries]
+            else:
+                results = mail_ingest_batch(deliveries, mailbox=mailbox)
+        seconds += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        # Bookkeeping for later replies (outside the measured time): each new ticket's
+        # acknowledgement id, as a mail client would quote it.
+        for (kind, raw), result in zip(messages, results, strict=True):
+            kinds[kind] += 1
+            actions[result.action] += 1
+            if result.action == "created" and kind in {"plain", "html", "attachments"}:
+                ack = OutboundMail.objects.filter(
+                    ticket_id=Ticket.pk_from_reference(result.ticket_reference or ""),
+                    kind="acknowledgement",
+                ).values_list("message_id", flat=True)
+                email = raw.split(b"<", 1)[1].split(b">", 1)[0].decode()
+                name = raw.split(b"From: ", 1)[1].split(b" <", 1)[0].decode()
+                corpus.opened.append(
+                    (email, name, result.ticket_reference or "", ack.first() or "")
+                )
+    return {
+        "path": path,
+        "batch_size": size,
+        "messages": count,
+        "ingest_seconds": round(seconds, 2),
+        "messages_per_second": round(count / seconds, 1),
+        # This process's own CPU per message: less at the mercy of other load than the rate.
+        "cpu_ms_per_message": round(1000 * cpu / count, 2),
+        "statements_per_message": round(statements["statement"] / count, 2),
+        "savepoints_per_message": round(statements["savepoint"] / count, 2),
+        "kinds": dict(kinds),
+        "actions": dict(actions),
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+        "_run": source,
+    }
+
+
+def cleanup(source: str) -> None:
+    """Delete what one run made: its stored mail, the tickets it opened (their messages,
+    events, attachments and search documents), its queued mail and their task rows."""
+    from django.db import connection, transaction
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    from tierdesk.mail.models import InboundMessage, OutboundMail
+    from tierdesk.tickets.models import Attachment, Ticket
+
+    inbound = InboundMessage.objects.filter(Q(source=source) | Q(source__startswith=f"{source}:"))
+    ticket_ids = sorted(
+        set(inbound.filter(action="created").exclude(ticket=None).values_list("ticket", flat=True))
+    )
+    outbound_ids = set(
+        OutboundMail.objects.filter(ticket__in=ticket_ids).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for attachment in Attachment.objects.filter(ticket__in=ticket_ids):
+            attachment.file.delete(save=False)
+        for task in DBTaskResult.objects.filter(task_path__contains="mail_send"):
+            args = (task.args_kwargs or {}).get("args") or []
+            flat = args[0] if args and isinstance(args[0], list) else args
+            if flat and set(flat) <= outbound_ids:
+                task.delete()
+        inbound.delete()
+        for start in range(0, len(ticket_ids), 500):
+            chunk = ticket_ids[start : start + 500]
+            Ticket.objects.filter(pk__in=chunk).delete()
+            with connection.cursor() as cursor:
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM tickets_search WHERE ticket_id IN ({marks})", chunk)
 
 
 if __name__ == "__main__":

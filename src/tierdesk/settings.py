@@ -90,9 +90,10 @@ WSGI_APPLICATION = "tierdesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# Django's and allauth's backends, loading the session's user with their principal (one query).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "tierdesk.accounts.backends.PrincipalModelBackend",
+    "tierdesk.accounts.backends.PrincipalAllauthBackend",
 ]
 
 TEMPLATES = [

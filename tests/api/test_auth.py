@@ -152,3 +152,24 @@ def test_a_team_membership_change_applies_to_the_very_next_request(world, api_as
 
     agent.teams.remove(world.tech_support)
     assert client.get(path, headers=headers).status_code == 404
+
+
+def test_a_signed_in_session_reads_the_teams_with_the_user_on_every_request(world):
+    """The session's user is loaded with the agent and its team ids in one query
+    (``tierdesk.accounts.backends``); a change shows on the next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = Client()
+    browser.force_login(world.l1)
+    with CaptureQueriesContext(connection) as queries:
+        me = browser.get("/api/v1/me").json()
+    assert me["role"] == "vendor_agent"
+    statements = [q["sql"] for q in queries.captured_queries]
+    # Neither the agent nor the principal's team ids in queries of their own.
+    assert not [sql for sql in statements if sql.startswith('SELECT "accounts_agent"."id"')]
+    assert not [sql for sql in statements if sql.startswith('SELECT "accounts_team"."id" AS')]
+
+    world.l1.agent.teams.add(world.tech_support)
+    me = browser.get("/api/v1/me").json()
+    assert {t["name"] for t in me["teams"]} == {"Service desk", "Technical support"}

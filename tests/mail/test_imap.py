@@ -68,13 +68,13 @@ def test_a_poller_killed_between_commit_and_flag_loses_and_doubles_nothing(
     with pytest.raises(PollerKilled):
         mailbox_poll(imap_box, after_ingest=kill_after_commit)
 
-    # The first message's ticket is committed, but the server never heard it was done.
-    assert Ticket.objects.count() == 1
+    # The batch's tickets are committed, but the server never heard they were done.
+    assert Ticket.objects.count() == 2
     assert all(DONE_FLAG not in flags for flags in dovecot_server.flags(folder))
 
     report = mailbox_poll(imap_box)
 
-    assert [r.action for r in report.results] == ["duplicate", "created"]
+    assert [r.action for r in report.results] == ["duplicate", "duplicate"]
     assert Ticket.objects.count() == 2
     assert InboundMessage.objects.count() == 2
     assert len(smtp_sink.messages) == 2  # one acknowledgement each, none twice

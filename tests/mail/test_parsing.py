@@ -176,3 +176,18 @@ def test_parsing_imports_nothing_from_django():
         names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         assert not [n for n in names if n.startswith(("django", "tierdesk"))], module
+
+
+def test_encoded_words_are_decoded_and_an_encoded_comma_splits_no_address():
+    raw = (
+        b"From: =?utf-8?q?Doe=2C_J=C3=BCrgen?= <J@X.test>\r\n"
+        b"To: =?utf-8?q?Support=2C_Desk?= <s@x.test>, b@x.test\r\n"
+        b"Subject: Gr\xc3\xbc\xc3\x9fe =?iso-8859-1?q?Hall=F6?= und =?x-unknown?q?abc?=\r\n"
+        b"\r\nhi\r\n"
+    )
+
+    mail = parsing.parse(raw)
+
+    assert (mail.from_name, mail.from_address) == ("Doe, Jürgen", "j@x.test")
+    assert mail.recipients == ["s@x.test", "b@x.test"]
+    assert mail.subject == "Grüße Hallö und abc"

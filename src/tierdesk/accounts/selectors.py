@@ -32,23 +32,33 @@ def api_token_for_key(raw: str) -> ApiToken | None:
         return None
     tokens = ApiToken.objects.select_related(
         "user", "user__agent__organization", "user__contact__organization"
-    ).annotate(agent_team_ids=_team_ids_of_token_user())
-    token = tokens.filter(key_hash=hash_token(raw)).order_by()[:1]
-    found = next(iter(token), None)
-    if found is not None and _loaded_agent(found.user) is not None:
-        known_team_ids(found.user.agent, found.agent_team_ids)
+    ).annotate(agent_team_ids=team_ids_of_user(f"{ApiToken._meta.db_table}.user_id"))
+    found = next(iter(tokens.filter(key_hash=hash_token(raw)).order_by()[:1]), None)
+    if found is not None:
+        _hand_over_team_ids(found.user, found.agent_team_ids)
     return found
 
 
-def _team_ids_of_token_user() -> RawSQL:
-    """The token user's team ids as ``"3,7"`` ("" for none), a subquery of the token lookup.
+def user_with_principal(pk: int) -> User | None:
+    """The user with what ``principal_of`` needs, in one query (the session's user on every
+    page: see ``tierdesk.accounts.backends``)."""
+    users = User.objects.select_related("agent__organization", "contact__organization")
+    users = users.annotate(agent_team_ids=team_ids_of_user(f"{User._meta.db_table}.id"))
+    found = next(iter(users.filter(pk=pk).order_by()[:1]), None)
+    if found is not None:
+        _hand_over_team_ids(found, found.agent_team_ids)
+    return found
+
+
+def team_ids_of_user(user_id_column: str) -> RawSQL:
+    """The team ids (``"3,7"``, "" for none) of the agent whose user id is in
+    ``user_id_column``: a subquery for the query that loads the user.
 
     Written out because the ORM's Subquery/StringAgg/Coalesce took longer to compile than the
-    separate query it replaces (measured); the outer table is referred to by its name, which
+    separate query it replaces (measured); the outer table is named by its table name, which
     is always its alias in Django's SQL.
     """
     memberships, agents = Agent.teams.through._meta.db_table, Agent._meta.db_table
-    tokens = ApiToken._meta.db_table
     aggregate = (
         "string_agg(CAST(m.team_id AS text), ',')"
         if connection.vendor == "postgresql"
@@ -56,17 +66,18 @@ def _team_ids_of_token_user() -> RawSQL:
     )
     return RawSQL(
         f"COALESCE((SELECT {aggregate} FROM {memberships} m JOIN {agents} a ON a.id = m.agent_id"
-        f" WHERE a.user_id = {tokens}.user_id), '')",
+        f" WHERE a.user_id = {user_id_column}), '')",
         [],
         output_field=TextField(),
     )
 
 
-def _loaded_agent(user: User) -> Agent | None:
+def _hand_over_team_ids(user: User, team_ids: str) -> None:
     try:
-        return user.agent
+        agent = user.agent
     except ObjectDoesNotExist:
-        return None
+        return
+    known_team_ids(agent, team_ids)
 
 
 def api_token_problem(token: ApiToken, at: datetime) -> str | None:

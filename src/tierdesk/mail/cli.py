@@ -23,7 +23,8 @@ _ingest_help = (
     "Feed e-mail to the intake: each FILE (a message, or an mbox), or standard input with - "
     "or no FILE. Prints one JSON object per message and line: source, action (created, "
     "appended, duplicate, ignored, bounce, rejected, failed), ticket and reason. Exits 0 "
-    "unless an input could not be read. For MTA pipes and bulk imports."
+    "unless an input could not be read. For MTA pipes and bulk imports: messages are taken "
+    "in batches (one commit each)."
 )
 _poll_help = (
     "Poll the IMAP mailboxes once (or with --loop, every --interval seconds) and ingest what "
@@ -97,17 +98,33 @@ def _print(line: dict[str, Any]) -> None:
 # ---- ingest-email --------------------------------------------------------------------------
 
 
+# Messages per batch (one INSERT of the raw messages, one processing transaction), and the
+# bytes after which a batch is processed early (an mbox of large attachments).
+BATCH_MESSAGES = 50
+BATCH_BYTES = 32 * 1024 * 1024
+
+
 def cmd_ingest_email(args: argparse.Namespace) -> int:
     _setup()
-    from tierdesk.mail.services import mail_ingest
+    from tierdesk.mail.batch import Delivery, mail_ingest_batch
 
     target = _mailbox(args.mailbox)
     unreadable = False
+    batch: list[Delivery] = []
+
+    def flush() -> None:
+        for delivery, result in zip(batch, mail_ingest_batch(batch, mailbox=target), strict=True):
+            _print(result.as_dict(delivery.source))
+        batch.clear()
+
     for source, raw in _inputs(args.files or ["-"]):
         if raw is None:
             unreadable = True
             continue
-        _print(mail_ingest(raw, source=source, mailbox=target).as_dict(source))
+        batch.append(Delivery(raw, source))
+        if len(batch) >= BATCH_MESSAGES or sum(len(d.raw) for d in batch) >= BATCH_BYTES:
+            flush()
+    flush()
     return 1 if unreadable else 0
 
 

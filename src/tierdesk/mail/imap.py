@@ -1,10 +1,11 @@
-"""Polling IMAP mailboxes (imapclient): fetch, ingest, and only then mark the message done.
+"""Polling IMAP mailboxes (imapclient): fetch, ingest, and only then mark the messages done.
 
-The order is the whole point. A message is fetched with ``BODY.PEEK[]`` (it stays unread),
-handed to ``mail_ingest``, which commits its ticket work, and only after that flagged
-``$Tierdesk`` + ``\\Seen`` or moved to the done folder. A poller killed between the commit and
-the flag fetches the message again next time; the intake recognises it by its key and answers
-``duplicate``, and it is flagged then. Nothing is lost and nothing is doubled.
+The order is the whole point. Messages are fetched ``FETCH_BATCH`` at a time with
+``BODY.PEEK[]`` (they stay unread), handed to ``mail_ingest_batch``, which commits their ticket
+work, and only after that flagged ``$Tierdesk`` + ``\\Seen`` or moved to the done folder. A
+poller killed between the commit and the flag fetches them again next time; the intake
+recognises them by their keys and answers ``duplicate``, and they are flagged then. Nothing is
+lost and nothing is doubled.
 
 Authentication: ``LOGIN`` with a password, or ``XOAUTH2`` with an OAuth 2 access token for
 Microsoft 365 and Google. The secret is read on every poll from the environment variable the
@@ -22,8 +23,9 @@ from django.db import close_old_connections
 from imapclient import IMAPClient
 
 from tierdesk.core.env import env_str
+from tierdesk.mail.batch import Delivery, mail_ingest_batch
 from tierdesk.mail.models import ImapAuth, Mailbox
-from tierdesk.mail.services import IngestResult, mail_ingest
+from tierdesk.mail.services import IngestResult
 
 log = logging.getLogger(__name__)
 DONE_FLAG = b"$Tierdesk"
@@ -61,8 +63,8 @@ def mailbox_poll(
 ) -> PollReport:
     """Ingest every message not yet done in the mailbox's folder; one pass.
 
-    ``after_ingest`` runs between the committed intake and the flag (tests use it to kill the
-    poller at exactly that moment).
+    ``after_ingest`` runs for each message between the committed intake of its batch and the
+    flags (tests use it to kill the poller at exactly that moment).
     """
     report = PollReport(mailbox=mailbox.name)
     client = connect(mailbox)
@@ -75,13 +77,17 @@ def mailbox_poll(
         uids = uids[:limit] if limit else uids
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
-            for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
-                raw = data.get(b"BODY[]") or b""
-                result = mail_ingest(raw, source=f"imap:{mailbox.name}:{uid}", mailbox=mailbox)
+            fetched = list(client.fetch(batch, ["BODY.PEEK[]"]).items())
+            deliveries = [
+                Delivery(data.get(b"BODY[]") or b"", f"imap:{mailbox.name}:{uid}")
+                for uid, data in fetched
+            ]
+            results = mail_ingest_batch(deliveries, mailbox=mailbox)
+            for (uid, _data), result in zip(fetched, results, strict=True):
                 report.results.append(result)
                 if after_ingest is not None:
                     after_ingest(uid, result)
-                _mark_done(client, mailbox, uid, keyword)
+            _mark_done(client, mailbox, [uid for uid, _data in fetched], keyword)
         if mailbox.imap_done_folder and not client.has_capability("MOVE"):
             client.expunge()
     finally:
@@ -89,15 +95,17 @@ def mailbox_poll(
     return report
 
 
-def _mark_done(client: IMAPClient, mailbox: Mailbox, uid: int, keyword: bool) -> None:
+def _mark_done(client: IMAPClient, mailbox: Mailbox, uids: list[int], keyword: bool) -> None:
+    if not uids:
+        return
     if mailbox.imap_done_folder:
         if client.has_capability("MOVE"):
-            client.move([uid], mailbox.imap_done_folder)
+            client.move(uids, mailbox.imap_done_folder)
         else:
-            client.copy([uid], mailbox.imap_done_folder)
-            client.delete_messages([uid])
+            client.copy(uids, mailbox.imap_done_folder)
+            client.delete_messages(uids)
         return
-    client.add_flags([uid], [DONE_FLAG, b"\\Seen"] if keyword else [b"\\Seen"], silent=True)
+    client.add_flags(uids, [DONE_FLAG, b"\\Seen"] if keyword else [b"\\Seen"], silent=True)
 
 
 def _logout(client: IMAPClient) -> None:

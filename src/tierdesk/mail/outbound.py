@@ -1,10 +1,15 @@
-"""Mail Tierdesk sends: rendered and queued inside the writing transaction, sent after commit.
+"""Mail Tierdesk sends: queued inside the writing transaction, sent after commit.
 
 Every outgoing message is an ``OutboundMail`` row first, under a unique ``dedupe_key`` (one
 acknowledgement per inbound message, one notice per ticket event and recipient), so a retried
 task or a second worker never sends it twice. The row is then sent by the ``mail_send`` task on
 commit; a failure schedules a retry with back-off (``next_attempt_at``), which the outbox sweep
 picks up, until ``TIERDESK_MAIL_SEND_ATTEMPTS`` is used up.
+
+Notices are rendered when queued. Acknowledgements of new tickets are the intake's hot path, so
+the intake only stores the row (addresses, threading headers, our Message-ID) and the worker
+renders it when it sends (``RENDERED_ON_SEND``): the template, the plan's promise and the
+bounce and rate-limit checks cost the intake nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from tierdesk.mail.models import (
     InboundMessage,
     Mailbox,
     MailTemplate,
+    OutboundKind,
     OutboundMail,
     OutboundStatus,
 )
@@ -44,6 +50,10 @@ BACKOFF_MINUTES = [1, 5, 15, 60, 240, 720]
 # A message stuck in "sending" this long belonged to a worker that died: send it again.
 STALE_SENDING = timedelta(minutes=15)
 MAX_REFERENCES = 10
+
+
+# Kinds the worker renders when it sends; until then the row's subject and body are empty.
+RENDERED_ON_SEND = frozenset({OutboundKind.ACKNOWLEDGEMENT})
 
 
 # ---- templates -----------------------------------------------------------------------------
@@ -99,7 +109,7 @@ def sending_mailbox(ticket: Any) -> Mailbox | None:
         )
         if inbound is not None and inbound.mailbox is not None:
             return inbound.mailbox
-    return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
+    return default_mailbox()
 
 
 def thread_headers(ticket: Any, answering: str = "") -> tuple[str, list[str]]:
@@ -124,9 +134,11 @@ def thread_headers(ticket: Any, answering: str = "") -> tuple[str, list[str]]:
     return (ordered[-1] if ordered else ""), ordered
 
 
-def suppression_reason(address: str, automatic: bool) -> str:
+def suppression_reason(address: str, automatic: bool, *, before: int | None = None) -> str:
     """Why mail to the address must not go now: it bounces, or it had its share of
-    automatic mail this hour (the loop breaker of last resort)."""
+    automatic mail this hour (the loop breaker of last resort). ``before``: count only mail
+    queued before that row (a mail rendered on send is checked when it is sent, after rows
+    queued later may exist)."""
     at = now()
     state = AddressState.objects.filter(address=address, suppressed_until__gt=at)
     recent = OutboundMail.objects.filter(
@@ -135,6 +147,8 @@ def suppression_reason(address: str, automatic: bool) -> str:
         created_at__gte=at - timedelta(hours=1),
         status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
     )
+    if before is not None:
+        recent = recent.filter(pk__lt=before)
     # One round trip for both checks (two subqueries of one SELECT); the state row itself is
     # loaded only for an address that bounces, which is rare.
     state_id, count = _scalars(state.order_by().values("pk")[:1], recent if automatic else None)
@@ -172,26 +186,17 @@ def outbound_queue(
     ticket: Any = None,
     mailbox: Mailbox | None = None,
     answering: str = "",
-    new_ticket: bool = False,
-    exclusive: bool = False,
 ) -> OutboundMail | None:
     """Render and store one mail, and send it when the surrounding transaction commits.
 
     Returns ``None`` when there is nobody to send to or it was queued before (same key).
-    ``new_ticket``: the ticket was opened in this transaction by the mail answered, so its
-    thread is that mail alone (no lookups). ``exclusive``: the caller holds a lock that makes
-    the dedupe key its own, so no savepoint guards the insert (a clash would still roll the
-    whole transaction back, never queue twice).
     """
     if not to:
         return None
     mailbox = mailbox or sending_mailbox(ticket)
     automatic = kind in AUTOMATIC_KINDS
     rendered = render(kind, {**context, "ticket": ticket, "mailbox": mailbox})
-    if new_ticket:
-        in_reply_to, references = answering, [answering] if answering else []
-    else:
-        in_reply_to, references = thread_headers(ticket, answering)
+    in_reply_to, references = thread_headers(ticket, answering)
     reason = suppression_reason(to, automatic)
     mail = OutboundMail(
         dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox, ticket=ticket, to_address=to,
@@ -201,28 +206,53 @@ def outbound_queue(
         status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
         last_error=reason, created_at=now(),
     )  # fmt: skip
-    if exclusive:
-        mail.save()
-    else:
-        try:
-            with transaction.atomic():
-                mail.save()
-        except IntegrityError:
-            return None  # queued before: this is a retry of the same work
+    try:
+        with transaction.atomic():
+            mail.save()
+    except IntegrityError:
+        return None  # queued before: this is a retry of the same work
     if not reason:
         _schedule_send(mail.pk)
     return mail
 
 
-def _schedule_send(outbound_id: int) -> None:
-    """Have the mail sent once the transaction commits. With the database task backend the task
-    row is written in the transaction itself: it commits with the mail or not at all (and a
+def acknowledgement_row(
+    *, to: str, ticket: Any, mailbox: Mailbox | None, dedupe_key: str, answering: str
+) -> OutboundMail:
+    """An unsaved acknowledgement of a ticket the mail ``answering`` just opened. No queries:
+    the thread is that mail alone, and the worker renders the text when it sends."""
+    mailbox = mailbox or default_mailbox()
+    return OutboundMail(
+        dedupe_key=dedupe_key[:200], kind=OutboundKind.ACKNOWLEDGEMENT, mailbox=mailbox,
+        ticket=ticket, to_address=to, from_address=_from_address(mailbox), subject="", body="",
+        message_id=new_message_id(ticket.pk), in_reply_to=answering,
+        references=f"<{answering}>" if answering else "", is_automatic=True,
+        status=OutboundStatus.QUEUED, created_at=now(),
+    )  # fmt: skip
+
+
+def default_mailbox() -> Mailbox | None:
+    return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
+
+
+def outbound_queue_rows(mails: list[OutboundMail]) -> None:
+    """Store unsaved mails (whose dedupe keys the caller holds: locked inbound rows) with one
+    INSERT and have them sent after commit by one task."""
+    if not mails:
+        return
+    OutboundMail.objects.bulk_create(mails)
+    _schedule_send(*(mail.pk for mail in mails))
+
+
+def _schedule_send(*outbound_ids: int) -> None:
+    """Have the mails sent once the transaction commits. With the database task backend the
+    task row is written in the transaction itself: it commits with the mail or not at all (and a
     worker cannot see it before), and no extra commit is paid after. Other backends may run the
     task at once, so they get it on commit."""
     if _tasks_in_this_database():
-        _enqueue_send(outbound_id)
+        _enqueue_send(*outbound_ids)
     else:
-        transaction.on_commit(partial(_enqueue_send, outbound_id))
+        transaction.on_commit(partial(_enqueue_send, *outbound_ids))
 
 
 def _tasks_in_this_database() -> bool:
@@ -241,10 +271,13 @@ def _tasks_in_this_database() -> bool:
     return connection.in_atomic_block and router.db_for_write(DBTaskResult) == connection.alias
 
 
-def _enqueue_send(outbound_id: int) -> None:
-    from tierdesk.mail.tasks import mail_send
+def _enqueue_send(*outbound_ids: int) -> None:
+    from tierdesk.mail.tasks import mail_send, mail_send_many
 
-    mail_send.enqueue(outbound_id)
+    if len(outbound_ids) == 1:
+        mail_send.enqueue(outbound_ids[0])
+    else:
+        mail_send_many.enqueue(list(outbound_ids))
 
 
 def _from_address(mailbox: Mailbox | None) -> str:
@@ -274,6 +307,13 @@ def outbound_send(outbound_id: int) -> str:
         return "skipped"
     mail = OutboundMail.objects.select_related("mailbox").get(pk=outbound_id)
     try:
+        if mail.kind in RENDERED_ON_SEND and not mail.body:
+            reason = _render_on_send(mail)
+            if reason:
+                OutboundMail.objects.filter(pk=mail.pk).update(
+                    status=OutboundStatus.SUPPRESSED, last_error=reason
+                )
+                return OutboundStatus.SUPPRESSED
         _email_of(mail).send(using=_mailer(mail))
     except Exception as exc:
         return _after_failure(mail, exc)
@@ -281,6 +321,25 @@ def outbound_send(outbound_id: int) -> str:
         status=OutboundStatus.SENT, sent_at=now(), last_error=""
     )
     return OutboundStatus.SENT
+
+
+def _render_on_send(mail: OutboundMail) -> str:
+    """Render a mail the intake queued bare and store its text (a retry sends the same words);
+    returns why it must not go (bounces, rate limit), checked now as for any queued mail."""
+    from tierdesk.tickets.models import Ticket
+
+    ticket = Ticket.objects.select_related("reporter").filter(pk=mail.ticket_id or 0).first()
+    context: dict[str, Any] = {"ticket": ticket, "mailbox": mail.mailbox}
+    if ticket is not None:
+        context.update(
+            reference=ticket.reference, subject=ticket_subject(ticket),
+            name=ticket.reporter.name if ticket.reporter else "",
+            commitment=commitment(ticket), due_at=ticket.response_due_at,
+        )  # fmt: skip
+    rendered = render(mail.kind, context)
+    mail.subject, mail.body = rendered.subject, rendered.body
+    OutboundMail.objects.filter(pk=mail.pk).update(subject=mail.subject, body=mail.body)
+    return suppression_reason(mail.to_address, mail.is_automatic, before=mail.pk)
 
 
 def _attempts_plus_one() -> Any:

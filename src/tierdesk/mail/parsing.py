@@ -16,6 +16,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
@@ -161,10 +162,17 @@ def header_block(raw: bytes) -> bytes:
 
 
 def parse(raw: bytes) -> ParsedMail:
-    """Everything the intake needs from one raw message; never raises on bad input."""
+    """Everything the intake needs from one raw message; never raises on bad input.
+
+    The tree is parsed with ``compat32``: ``policy.default`` builds a structured header object
+    on every header access (``get_content_type()`` and ``get_filename()`` included), which was
+    most of a parse's time. The few headers the intake reads are decoded here instead: raw
+    8-bit bytes as UTF-8 (else Windows-1252), RFC 2047 encoded words, RFC 2231 parameters (by
+    ``compat32`` itself).
+    """
     mail = ParsedMail()
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # the parser is lenient; this guards against its own bugs
         mail.defects.append(f"unparseable: {exc!r}")
         mail.text = raw.decode("utf-8", "replace").translate(CONTROL)
@@ -175,47 +183,65 @@ def parse(raw: bytes) -> ParsedMail:
     return mail
 
 
-def _header(message: Message, name: str) -> str:
-    """One header as text. Header classes of ``policy.default`` can fail on broken values;
-    the raw value is then decoded the lenient way."""
+def decode_words(value: str) -> str:
+    """RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded; unknown charsets and broken words
+    are read leniently, never raised."""
+    if "=?" not in value:
+        return value
     try:
-        value = message.get(name)
-        text = one_line(str(value)) if value is not None else ""
+        return str(make_header(decode_header(value)))
     except Exception:
-        text = "\ufffd"
-    if "\ufffd" in text:
-        # Raw 8-bit bytes in a header: the parser kept them surrogate-escaped in the raw value.
-        for raw_name, raw_value in message.raw_items():
-            if raw_name.lower() == name.lower():
-                return one_line(str(raw_value))
-    return text
+        pass
+    try:
+        chunks = decode_header(value)
+    except Exception:
+        return value
+    return "".join(_decoded_chunk(chunk, charset) for chunk, charset in chunks)
 
 
-# Headers that ``policy.default`` parses into a structure (addresses, dates, MIME parameters,
-# ids) whose text may differ from the raw value; every other header is unstructured text.
-STRUCTURED_HEADERS = frozenset(
-    {
-        "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
-        "resent-to", "resent-cc", "resent-bcc", "date", "resent-date", "orig-date",
-        "message-id", "mime-version", "content-type", "content-disposition",
-        "content-transfer-encoding",
-    }
-)  # fmt: skip
+def _decoded_chunk(chunk: bytes | str, charset: str | None) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    if charset is None:  # text around the encoded words, which decode_header escaped
+        return chunk.decode("raw-unicode-escape", "replace")
+    try:
+        return chunk.decode(charset, "replace")
+    except LookupError:  # a charset nobody knows: most such mail is UTF-8
+        return chunk.decode("utf-8", "replace")
+
+
+def _raw_text(value: object) -> str:
+    """A raw header value as text: surrogate-escaped 8-bit bytes read as the sender meant,
+    controls dropped, folding kept (``one_line`` unfolds)."""
+    return clean_text(str(value))
+
+
+def _header(message: Message, name: str) -> str:
+    """One header as decoded text (the first of that name), or ``""``."""
+    wanted = name.lower()
+    for raw_name, raw_value in message.raw_items():
+        if raw_name.lower() == wanted:
+            return one_line(decode_words(_raw_text(raw_value)))
+    return ""
+
+
+# Address headers: read with parseaddr/getaddresses before their words are decoded (a decoded
+# display name may hold commas and brackets).
+ADDRESS_HEADERS = frozenset({"from", "reply-to", "to", "cc", "delivered-to", "x-original-to",
+                             "envelope-to"})  # fmt: skip
 
 
 def _read_headers(message: Message, mail: ParsedMail) -> None:
     seen: dict[str, str] = {}
+    addresses: dict[str, str] = {}
     for raw_name, raw_value in message.raw_items():
         name = raw_name.lower()
         if name in seen:
             continue
-        value = str(raw_value)
-        if name not in STRUCTURED_HEADERS and value.isascii() and "=?" not in value:
-            # Plain ASCII text without encoded words: the header class would decode it to the
-            # very same text (unfolded), so its parser (most of a parse's time) is skipped.
-            seen[name] = one_line(value)
-        else:
-            seen[name] = _header(message, name)
+        text = _raw_text(raw_value)
+        if name in ADDRESS_HEADERS:
+            addresses[name] = one_line(text)
+        seen[name] = one_line(decode_words(text))
     mail.headers.update(seen)
     mail.message_id = next(iter(message_ids(mail.header("message-id"))), "")
     if not mail.message_id and mail.header("message-id").strip():
@@ -224,24 +250,25 @@ def _read_headers(message: Message, mail: ParsedMail) -> None:
     mail.references = message_ids(mail.header("references"))
     mail.subject = one_line(mail.header("subject"), 255)
     mail.date = mail.header("date")
-    mail.from_name, mail.from_address = _address(mail.header("from"))
-    mail.reply_to = _address(mail.header("reply-to"))[1]
-    mail.recipients = _recipients(mail)
+    mail.from_name, mail.from_address = _address(addresses.get("from", ""))
+    mail.reply_to = _address(addresses.get("reply-to", ""))[1]
+    mail.recipients = _recipients(addresses)
 
 
 def _address(value: str) -> tuple[str, str]:
     name, address = parseaddr(value)
     address = address.strip().lower()
+    name = one_line(decode_words(name), 200)
     if "@" not in address or " " in address:
-        return one_line(name, 200), ""
-    return one_line(name, 200), address[:254]
+        return name, ""
+    return name, address[:254]
 
 
-def _recipients(mail: ParsedMail) -> list[str]:
+def _recipients(addresses: dict[str, str]) -> list[str]:
     values = [
-        mail.header(name)
+        addresses[name]
         for name in ("delivered-to", "x-original-to", "envelope-to", "to", "cc")
-        if mail.header(name)
+        if addresses.get(name)
     ]
     found: dict[str, None] = {}
     for _name, address in getaddresses(values):
@@ -335,7 +362,7 @@ def _filename(part: Message) -> str:
         return ""
     if isinstance(name, tuple):  # compat: (charset, language, value)
         name = name[2]
-    return safe_filename(str(name))
+    return safe_filename(decode_words(_raw_text(name)))
 
 
 def _bytes_of(part: Message) -> bytes:

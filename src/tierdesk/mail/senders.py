@@ -8,13 +8,15 @@ the portal guard mail too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from tierdesk.accounts.models import Agent
+from tierdesk.accounts.models import Agent, User
 from tierdesk.accounts.principal import SYSTEM, Principal, Role, principal_of
+from tierdesk.core.config_cache import ConfigCache
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.mail.models import Mailbox, UnknownSenders
 
@@ -66,14 +68,22 @@ class Sender:
         return f"{self.name} <{self.address}>" if self.name else self.address
 
 
-def sender_resolve(address: str, name: str = "") -> Sender:
-    """Agents first (an agent who is also a contact somewhere answers as the agent)."""
+def sender_resolve(
+    address: str, name: str = "", *, known: dict[str, Contact] | None = None
+) -> Sender:
+    """Agents first (an agent who is also a contact somewhere answers as the agent).
+
+    ``known``: contacts looked up beforehand for many senders (``known_contacts``); an address
+    missing there is looked up as usual (it may be a contact made since, or an agent)."""
     if not address:
         return Sender(address="", name=name)
-    # The usual sender is a known contact: one query finds them and says whether an agent has
-    # the address too; the agent itself is loaded only then (or when no contact matched).
-    contact = _contact(address, exact=True)
-    if contact is None or getattr(contact, "agent_has_address", False):
+    # The usual sender is a known contact: one query finds them; the agent is loaded only when
+    # an agent has the address too (or when no contact matched).
+    if known is not None and address in known:
+        contact: Contact | None = known[address]
+    else:
+        contact = _contact(address, exact=True)
+    if contact is None or address.lower() in agent_addresses():
         agent = _agent(address)
         if agent is not None and principal_of(agent.user).is_agent:
             return Sender(address=address, name=name, agent_user=agent.user)
@@ -91,17 +101,57 @@ def _agent(address: str) -> Agent | None:
 
 
 def _contact(address: str, *, exact: bool) -> Contact | None:
-    """The oldest contact of an active organization with the address, annotated with
-    ``agent_has_address``. The exact match uses the index; addresses stored with capitals
-    fall back to iexact."""
+    """The oldest contact of an active organization with the address. The exact match uses
+    the index; addresses stored with capitals fall back to iexact."""
     lookup = {"email": address} if exact else {"email__iexact": address}
     return (
         Contact.objects.select_related("organization")
         .filter(organization__is_active=True, **lookup)
-        .annotate(agent_has_address=Exists(_agents_with(address)))
         .order_by("id")
         .first()
     )
+
+
+def known_contacts(addresses: Iterable[str]) -> dict[str, Contact]:
+    """What ``_contact(address, exact=True)`` finds, for many addresses in one query: the
+    oldest contact of an active organization per address."""
+    wanted = {address for address in addresses if address}
+    if not wanted:
+        return {}
+    found: dict[str, Contact] = {}
+    for contact in (
+        Contact.objects.select_related("organization")
+        .filter(organization__is_active=True, email__in=wanted)
+        .order_by("id")
+    ):
+        found.setdefault(contact.email, contact)
+    return found
+
+
+# Agents' addresses, per process. Asking the database for every mail whether an agent has the
+# sender's address (a case-insensitive match on the users table) cost more than the contact
+# lookup itself. A user or agent saved in this process clears the set at once; other
+# processes see a change within a minute (``ConfigCache``). The set only decides whether the
+# agent is looked up: an address still in it after its agent went is looked up and found
+# wanting (a contact again at once); a new agent who is also a contact is taken for the
+# contact for at most that long.
+AGENT_ADDRESSES = ConfigCache("agent addresses")
+
+
+def agent_addresses() -> frozenset[str]:
+    """Lower-cased addresses of the active users who have an agent profile."""
+    return AGENT_ADDRESSES.get("all", _load_agent_addresses)
+
+
+def _load_agent_addresses() -> frozenset[str]:
+    emails = User.objects.filter(is_active=True, agent__isnull=False).values_list(
+        "email", flat=True
+    )
+    return frozenset(email.lower() for email in emails if email)
+
+
+# Signal receiver (users, agents): the next mail reloads the set.
+forget_agent_addresses = AGENT_ADDRESSES.clear
 
 
 def organization_for_domain(address: str) -> Organization | None:

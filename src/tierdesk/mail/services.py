@@ -1,4 +1,6 @@
-"""The one intake every path uses (IMAP, LMTP/SMTP, pipes, webhooks): ``mail_ingest``.
+"""The intake every path uses: ``mail_ingest`` for one message (LMTP/SMTP, webhooks, retries),
+``mail_ingest_batch`` (``mail/batch.py``) for many (IMAP polls, pipes and mbox imports); both
+decide with the same code below.
 
 1. The raw bytes are stored first, in their own committed transaction, under a unique key (the
    Message-ID, else the SHA-256): nothing is lost if processing fails, and a second delivery of
@@ -6,7 +8,7 @@
 2. Processing runs in a second transaction that locks the row: loop and bounce checks, the
    sender, the ticket (by our signed Message-IDs, then by a ``[TD-1042]`` tag from people on
    the ticket), then one ticket service call; the acknowledgement is queued in the same
-   transaction and sent after commit.
+   transaction (the worker renders and sends it after commit).
 3. A failure rolls the ticket work back and marks the stored message ``failed`` with its error;
    an admin retries it (``mail_retry``) once the cause is fixed.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +28,7 @@ from django.db.models import Subquery
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
 from tierdesk.core.errors import TierdeskError
+from tierdesk.crm.models import Contact
 from tierdesk.mail import parsing, policies
 from tierdesk.mail.bounces import bounce_handle
 from tierdesk.mail.loopguard import Verdict, classify
@@ -35,8 +38,9 @@ from tierdesk.mail.models import (
     IntakeAction,
     Mailbox,
     OutboundKind,
+    OutboundMail,
 )
-from tierdesk.mail.outbound import commitment, outbound_queue, ticket_subject
+from tierdesk.mail.outbound import acknowledgement_row, outbound_queue, outbound_queue_rows
 from tierdesk.mail.quoting import strip_quoted, strip_quoted_html
 from tierdesk.mail.senders import Sender, contact_for_stranger, sender_resolve
 from tierdesk.mail.threading import loop_id, ticket_pk_from_thread
@@ -47,6 +51,7 @@ from tierdesk.tickets.models import BodyFormat, Channel, Message, Ticket
 log = logging.getLogger(__name__)
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(The message has no text; see the attachments.)"
+FIRST_MESSAGE = "first message"
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,27 @@ class Outcome:
     action: str
     reason: str = ""
     ticket: Ticket | None = None
-    # The ticket message the mail became, or an expression for it that _finish's UPDATE
-    # resolves (a new ticket's only message: no round trip to fetch it).
-    message: Message | Subquery | None = None
+    # The ticket message the mail became; FIRST_MESSAGE: the new ticket's only message, which
+    # the UPDATE that finishes the mail resolves itself (no round trip to fetch it).
+    message: Message | str | None = None
+    # The mailbox found for a message stored without one.
+    mailbox: Mailbox | None = None
+
+
+@dataclass
+class Lookups:
+    """What an intake run looks up once for all its messages. A single message (LMTP) shares
+    nothing: with the defaults everything is looked up as it comes."""
+
+    # Senders found beforehand by exact address (``senders.known_contacts``).
+    contacts: dict[str, Contact] | None = None
+    # Mailbox by the addresses a mail was sent to.
+    mailboxes: dict[tuple[str, ...], Mailbox | None] = field(default_factory=dict)
+    # A batch collects its acknowledgements and stores them at its end (one INSERT, one task);
+    # ``None``: each is queued at once.
+    acknowledgements: list[OutboundMail] | None = None
+    # A batch also writes its messages' outcomes at its end (one UPDATE); ``None``: at once.
+    finished: list[tuple[InboundMessage, Outcome]] | None = None
 
 
 # ---- the entry point ---------------------------------------------------------------------
@@ -91,10 +114,7 @@ def mail_ingest(
     parsed = parsing.parse(raw)
     inbound, created = inbound_store(raw, parsed, source=source, mailbox=mailbox)
     if not created and inbound.status == InboundStatus.PROCESSED:
-        return IngestResult(
-            IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
-            f"already received as #{inbound.pk} ({inbound.action})", inbound.pk,
-        )  # fmt: skip
+        return duplicate_of(inbound)
     if inbound.truncated:
         parsed = parsing.parse(bytes(inbound.raw))
     return inbound_process(inbound, parsed, recipients=list(recipients))
@@ -106,18 +126,26 @@ def inbound_key(raw: bytes, parsed: parsing.ParsedMail) -> str:
     return f"sha:{parsing.sha256(raw)}"
 
 
+def inbound_row(
+    raw: bytes, parsed: parsing.ParsedMail, *, source: str, mailbox: Mailbox | None
+) -> InboundMessage:
+    """The unsaved row of a received message: the raw bytes, or over the size limit only the
+    header block."""
+    truncated = len(raw) > settings.TIERDESK_MAIL_MAX_BYTES
+    return InboundMessage(
+        key=inbound_key(raw, parsed), mailbox=mailbox, source=source[:300],
+        raw=parsing.header_block(raw) if truncated else raw, size=len(raw), truncated=truncated,
+        sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
+        from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
+    )  # fmt: skip
+
+
 def inbound_store(
     raw: bytes, parsed: parsing.ParsedMail, *, source: str, mailbox: Mailbox | None
 ) -> tuple[InboundMessage, bool]:
     """Commit the raw message (or, over the size limit, its headers) before anything else."""
-    key = inbound_key(raw, parsed)
-    truncated = len(raw) > settings.TIERDESK_MAIL_MAX_BYTES
-    stored = parsing.header_block(raw) if truncated else raw
-    inbound = InboundMessage(
-        key=key, mailbox=mailbox, source=source[:300], raw=stored, size=len(raw),
-        truncated=truncated, sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
-        from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
-    )  # fmt: skip
+    inbound = inbound_row(raw, parsed, source=source, mailbox=mailbox)
+    key = inbound.key
     connection = transaction.get_connection()
     try:
         if connection.in_atomic_block:
@@ -143,14 +171,37 @@ def inbound_process(
                     IntakeAction.DUPLICATE, _reference(locked.ticket_id),
                     f"already received as #{locked.pk}", locked.pk,
                 )  # fmt: skip
-            outcome = _decide(locked, parsed, recipients or [])
-            _finish(locked, outcome)
+            outcome = process_locked(locked, parsed, recipients or [], Lookups())
     except Exception as exc:
-        return _fail(inbound, exc)
+        return inbound_fail(inbound, exc)
+    return result_of(inbound, outcome)
+
+
+def process_locked(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str], lookups: Lookups
+) -> Outcome:
+    """Decide what the (locked) stored message is and record it; the caller's transaction
+    makes the ticket work, the acknowledgement and the stored outcome one."""
+    outcome = _decide(inbound, parsed, recipients, lookups)
+    if lookups.finished is None:
+        _finish(inbound, outcome)
+    else:
+        lookups.finished.append((inbound, outcome))
+    return outcome
+
+
+def result_of(inbound: InboundMessage, outcome: Outcome) -> IngestResult:
     ticket = outcome.ticket
     return IngestResult(
         outcome.action, ticket.reference if ticket else None, outcome.reason, inbound.pk
     )
+
+
+def duplicate_of(inbound: InboundMessage) -> IngestResult:
+    return IngestResult(
+        IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
+        f"already received as #{inbound.pk} ({inbound.action})", inbound.pk,
+    )  # fmt: skip
 
 
 def _lock(inbound: InboundMessage) -> InboundMessage:
@@ -175,14 +226,20 @@ def mail_retry(*, actor: Any, inbound: InboundMessage) -> IngestResult:
 
 
 def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
+    # A mailbox found by the mail's addresses is recorded with the outcome (no UPDATE of its own).
+    changes: dict[str, Any] = {"mailbox": outcome.mailbox} if outcome.mailbox else {}
+    message: Any = outcome.message
+    if message == FIRST_MESSAGE and outcome.ticket is not None:
+        first = Message.objects.filter(ticket_id=outcome.ticket.pk).order_by("id").values("pk")
+        message = Subquery(first[:1])
     InboundMessage.objects.filter(pk=inbound.pk).update(
         status=InboundStatus.PROCESSED, action=outcome.action, reason=outcome.reason[:2000],
-        ticket=outcome.ticket, ticket_message=outcome.message, processed_at=now(), error="",
-        attempts=inbound.attempts + 1,
+        ticket=outcome.ticket, ticket_message=message, processed_at=now(), error="",
+        attempts=inbound.attempts + 1, **changes,
     )  # fmt: skip
 
 
-def _fail(inbound: InboundMessage, exc: Exception) -> IngestResult:
+def inbound_fail(inbound: InboundMessage, exc: Exception) -> IngestResult:
     log.exception("mail intake: message #%s failed", inbound.pk)
     error = "".join(traceback.format_exception(exc, limit=-8))[-4000:]
     InboundMessage.objects.filter(pk=inbound.pk).update(
@@ -201,11 +258,22 @@ def _reference(ticket_id: int | None) -> str | None:
 # ---- deciding ----------------------------------------------------------------------------
 
 
-def _decide(inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str]) -> Outcome:
-    mailbox = inbound.mailbox or mailbox_for(parsed.recipients + recipients)
-    if mailbox is not None and inbound.mailbox_id is None:
-        inbound.mailbox = mailbox
-        InboundMessage.objects.filter(pk=inbound.pk).update(mailbox=mailbox)
+def _decide(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str], lookups: Lookups
+) -> Outcome:
+    found = None
+    if inbound.mailbox_id is None:  # stored without one: the addresses say which it was
+        found = _mailbox_for(parsed.recipients + recipients, lookups)
+        if found is not None:
+            inbound.mailbox = found
+    outcome = _outcome(inbound, parsed, inbound.mailbox, lookups)
+    outcome.mailbox = found
+    return outcome
+
+
+def _outcome(
+    inbound: InboundMessage, parsed: parsing.ParsedMail, mailbox: Mailbox | None, lookups: Lookups
+) -> Outcome:
     verdict = classify(
         parsed.headers, subject=parsed.subject, sender=parsed.from_address, own_loop_id=loop_id()
     )
@@ -217,11 +285,18 @@ def _decide(inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: lis
         return Outcome(IntakeAction.IGNORED, verdict.reason, ticket)
     if inbound.truncated:
         return _too_large(inbound, parsed, verdict, mailbox)
-    sender = sender_resolve(parsed.from_address, parsed.from_name)
+    sender = sender_resolve(parsed.from_address, parsed.from_name, known=lookups.contacts)
     ticket = find_ticket(parsed, sender)
     if ticket is not None:
         return _append(inbound, parsed, sender, ticket)
-    return _open(inbound, parsed, sender, verdict, mailbox)
+    return _open(inbound, parsed, sender, verdict, mailbox, lookups)
+
+
+def _mailbox_for(addresses: list[str], lookups: Lookups) -> Mailbox | None:
+    key = tuple(addresses[:50])
+    if key not in lookups.mailboxes:
+        lookups.mailboxes[key] = mailbox_for(list(key))
+    return lookups.mailboxes[key]
 
 
 def mailbox_for(addresses: list[str]) -> Mailbox | None:
@@ -235,7 +310,9 @@ def mailbox_for(addresses: list[str]) -> Mailbox | None:
 def find_ticket(parsed: parsing.ParsedMail, sender: Sender) -> Ticket | None:
     """Our signed Message-IDs first; then a Message-ID of earlier mail on a ticket, or the
     subject tag, but those only from the requester, people on the ticket, or agents."""
-    tickets = Ticket.objects.select_related("organization", "reporter")
+    # No select_related: the checks and the reply read only the ticket's own columns (a
+    # partner agent's check loads the organization when it needs it).
+    tickets = Ticket.objects.all()
     pk = ticket_pk_from_thread(parsed.thread_ids)
     if pk is not None:
         ticket = tickets.filter(pk=pk).first()
@@ -305,6 +382,7 @@ def _open(
     sender: Sender,
     verdict: Verdict,
     mailbox: Mailbox | None,
+    lookups: Lookups,
 ) -> Outcome:
     if sender.is_agent:
         reason = f"{sender.label} is an agent and the mail belongs to no ticket"
@@ -320,7 +398,7 @@ def _open(
         actor=actor, organization=contact.organization, reporter=contact, subject=subject,
         body=body, body_format=body_format, channel=Channel.EMAIL, is_emergency=emergency,
     )  # fmt: skip
-    message: Any = _first_message(ticket)
+    message: Message | str = FIRST_MESSAGE
     if parsed.attachments:
         message = ticket.messages.get()
         _attach(actor, message, parsed)
@@ -328,29 +406,29 @@ def _open(
     if verdict.automatic:
         reason += f"; no acknowledgement: {verdict.reason}"
     else:
-        _acknowledge(inbound, parsed, ticket, contact.email, mailbox)
+        _acknowledge(inbound, parsed, ticket, contact.email, mailbox, lookups)
     return Outcome(IntakeAction.CREATED, reason, ticket, message)
 
 
-def _first_message(ticket: Ticket) -> Subquery:
-    return Subquery(Message.objects.filter(ticket_id=ticket.pk).order_by("id").values("pk")[:1])
-
-
 def _acknowledge(
-    inbound: InboundMessage, parsed: parsing.ParsedMail, ticket: Ticket, to: str, mailbox: Any
+    inbound: InboundMessage,
+    parsed: parsing.ParsedMail,
+    ticket: Ticket,
+    to: str,
+    mailbox: Any,
+    lookups: Lookups,
 ) -> None:
     # The ticket is this mail's own: nothing else was said on it yet, so the thread is just the
-    # mail answered; and the locked inbound row makes the dedupe key ours alone.
-    outbound_queue(
-        kind=OutboundKind.ACKNOWLEDGEMENT, to=to.lower(), ticket=ticket, mailbox=mailbox,
-        dedupe_key=f"inbound:{inbound.pk}:ack", answering=parsed.message_id,
-        new_ticket=True, exclusive=True,
-        context={
-            "reference": ticket.reference, "subject": ticket_subject(ticket),
-            "name": ticket.reporter.name if ticket.reporter else "",
-            "commitment": commitment(ticket), "due_at": ticket.response_due_at,
-        },
+    # mail answered; the locked inbound row makes the dedupe key ours alone; and the worker
+    # renders the text (plan's promise, due time) and checks bounces and the rate limit.
+    mail = acknowledgement_row(
+        to=to.lower(), ticket=ticket, mailbox=mailbox, dedupe_key=f"inbound:{inbound.pk}:ack",
+        answering=parsed.message_id,
     )  # fmt: skip
+    if lookups.acknowledgements is not None:
+        lookups.acknowledgements.append(mail)
+    else:
+        outbound_queue_rows([mail])
 
 
 def _refuse(

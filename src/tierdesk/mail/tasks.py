@@ -18,6 +18,14 @@ def mail_send(outbound_id: int) -> str:
 
 
 @task
+def mail_send_many(outbound_ids: list[int]) -> list[str]:
+    """The mails one intake batch queued: one task row for the batch, not one per mail."""
+    from tierdesk.mail.outbound import outbound_send
+
+    return [outbound_send(pk) for pk in outbound_ids]
+
+
+@task
 def mail_notify(event_id: int) -> int:
     from tierdesk.mail.outbound import event_mail
 
