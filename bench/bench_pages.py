@@ -11,11 +11,22 @@ does for it (no network, no browser). Measured, for an L1 vendor agent and for a
 a. the queue page (the agent's team queue; the manager's "all open" queue; "breaching soon"),
    first page, full HTML;
 b. the ticket page of tickets the agent may see, drawn at random (open and finished ones);
-c. SQL queries per request.
+c. SQL statements per request, the time spent in them (``sql_ms``: the mean per request, from
+   the client's side, so it includes the round trips) and the CPU time of this process
+   (``python_cpu_ms``, the mean per request: Python's share, which other work on the machine
+   inflates less than wall time).
 
-The run writes nothing that stays: everything (the sessions; with --create-missing-indexes, the
-indexes of migrations newer than the database) happens inside one transaction that is rolled
-back at the end, so the generated database is left exactly as it was.
+Clocks: ``bench/generate.py`` stores no SLA clocks, so "breaching soon" would be empty. Unless the
+database already has clocks (or ``--clocks none``), the run first gives every new or open ticket a
+running resolution clock and a next SLA check spread from 20 days ago to 10 days ahead (two thirds
+overdue, a sweep far behind: the worst case for "breaching soon"), pending ones a paused clock,
+and ANALYZEs the table so the planner sees them.
+
+The run writes nothing that stays: everything (the sessions, the clocks; with
+--create-missing-indexes, the indexes of migrations newer than the database) happens inside one
+transaction that is rolled back at the end, so the generated database is left as it was. The
+clocks' UPDATE leaves dead row versions behind, which a ``VACUUM`` of the table clears at the end
+(PostgreSQL; autovacuum may be off on a benchmark database).
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 CHECKOUT = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tierdesk_bench"
+PAGES = ("queue_l1_team", "queue_l1_breaching", "queue_manager_all", "ticket_l1")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,6 +56,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help=f"comma-separated, of: {', '.join(PAGES)}"
+    )
+    parser.add_argument(
+        "--clocks",
+        choices=["synthetic", "none"],
+        default="synthetic",
+        help="give open tickets SLA clocks for the run when the database has none (rolled back)",
+    )
     parser.add_argument(
         "--create-missing-indexes",
         action="store_true",
@@ -79,6 +100,20 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+class SqlTimer:
+    """An execute wrapper that adds up the time spent in SQL statements (round trips included)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def measure(client: Any, paths: list[str], count: int, warmup: int) -> dict[str, Any]:
     """``count`` sequential requests cycling through ``paths``, after ``warmup`` unmeasured."""
     from django.db import connection
@@ -87,15 +122,26 @@ def measure(client: Any, paths: list[str], count: int, warmup: int) -> dict[str,
     for index in range(warmup):
         client.get(paths[index % len(paths)])
     samples = []
-    for index in range(count):
-        started = time.perf_counter()
-        response = client.get(paths[index % len(paths)])
-        samples.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"bench: {paths[index % len(paths)]} answered {response.status_code}")
+    sql = SqlTimer()
+    cpu_started = time.process_time()
+    with connection.execute_wrapper(sql):
+        for index in range(count):
+            started = time.perf_counter()
+            response = client.get(paths[index % len(paths)])
+            samples.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                path = paths[index % len(paths)]
+                raise SystemExit(f"bench: {path} answered {response.status_code}")
+    cpu = time.process_time() - cpu_started
     with CaptureQueriesContext(connection) as captured:
         client.get(paths[0])
-    return {**percentiles(samples), "queries": len(captured), "example": paths[0]}
+    return {
+        **percentiles(samples),
+        "sql_ms": round(sql.seconds * 1000 / count, 2),
+        "python_cpu_ms": round(cpu * 1000 / count, 2),
+        "queries": len(captured),
+        "example": paths[0],
+    }
 
 
 def people() -> tuple[Any, Any]:
@@ -155,6 +201,47 @@ def ensure_schema(create_indexes: bool) -> list[str]:
     return created
 
 
+def synthetic_clocks() -> int:
+    """Clocks for every new or open ticket (pending: paused) that has none; how many tickets got
+    them. Deterministic: spread by id, not at random."""
+    from django.db import connection
+
+    from tierdesk.core.clock import now
+    from tierdesk.tickets.models import OPEN_STATUSES, Ticket
+
+    table = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET
+              sla_next_check_at = CASE WHEN status = 'pending' THEN NULL ELSE
+                %(at)s - interval '20 days' + ((id * 7919) %% 2592000) * interval '1 second' END,
+              resolution_state = CASE WHEN status = 'pending' THEN 'paused' ELSE 'running' END,
+              resolution_due_at = %(at)s - interval '19 days'
+                + ((id * 7919) %% 2592000) * interval '1 second',
+              response_state = CASE WHEN status = 'new' THEN 'running' ELSE 'met' END,
+              response_due_at = created_at + interval '4 hours'
+            WHERE status = ANY(%(open)s) AND resolution_state = ''
+            """,
+            {"at": now(), "open": list(OPEN_STATUSES)},
+        )
+        updated = cursor.rowcount
+        if updated:
+            cursor.execute(f"ANALYZE {table}")
+    return updated
+
+
+def vacuum_tickets() -> None:
+    """Clear the dead row versions the rolled-back clocks left (PostgreSQL only)."""
+    from django.db import connection
+
+    from tierdesk.tickets.models import Ticket
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {Ticket._meta.db_table}")
+
+
 class Rollback(Exception):
     pass
 
@@ -163,12 +250,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.test import Client
 
+    from tierdesk.core.clock import now
     from tierdesk.tickets.models import Ticket
 
     result: dict[str, Any] = {}
+    clocked = 0
     try:
         with transaction.atomic():
             result["created_and_rolled_back"] = ensure_schema(args.create_missing_indexes)
+            if args.clocks == "synthetic":
+                clocked = synthetic_clocks()
+                result["synthetic_clocks"] = clocked
+                if clocked:
+                    due = Ticket.objects.filter(sla_next_check_at__lte=now())
+                    result["synthetic_overdue"] = due.count()
             l1, manager = people()
             agent_client, manager_client = (
                 Client(HTTP_HOST="127.0.0.1"),
@@ -184,13 +279,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "queue_manager_all": (manager_client, ["/desk/queue/all/"]),
                 "ticket_l1": (agent_client, ticket_paths(l1, 200, args.seed)),
             }
-            for name, (client, paths) in pages.items():
+            for name in args.pages.split(","):
+                client, paths = pages[name]
                 result[name] = measure(client, paths, args.requests, args.warmup)
                 print(f"{name}: {result[name]}", file=sys.stderr)
             raise Rollback
     except Rollback:
         pass
+    if clocked:
+        vacuum_tickets()
     result["database"] = connection.settings_dict["NAME"]
+    result["load_average"] = [round(load, 2) for load in os.getloadavg()]
     return result
 
 

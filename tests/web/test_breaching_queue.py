@@ -12,6 +12,7 @@ from tierdesk.core.clock import now
 from tierdesk.desk import selectors
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.selectors import TicketFilters
 
 
 def due_soon(world) -> None:
@@ -35,16 +36,19 @@ def due_soon(world) -> None:
 
 
 @pytest.mark.parametrize("persona", ["l1", "l1_other", "l2", "l3", "partner_agent", "manager"])
-def test_breaching_soon_shows_exactly_what_the_plain_visible_query_shows(world, persona):
+@pytest.mark.parametrize("filters", [None, TicketFilters(priority=[3]), TicketFilters(q="soon")])
+def test_breaching_soon_shows_exactly_what_the_plain_visible_query_shows(world, persona, filters):
     due_soon(world)
     user = world.persona(persona)
-    tickets = selectors.queue_queryset(user=user, view="breaching")
+    tickets = selectors.queue_queryset(user=user, view="breaching", filters=filters)
     plain = [t.pk for t in tickets]
     assert plain, "every persona should have something due soon"
     for size in (1, 3, 5, len(plain) + 1):
         for start in range(0, len(plain) + 1, size):
-            got = selectors.breaching_slice(user, tickets, start, size)
-            assert [t.pk for t in got] == plain[start : start + size]
+            got = selectors.queue_slice(
+                user=user, view="breaching", filters=filters, start=start, count=size
+            )
+            assert [row.pk for row in got] == plain[start : start + size]
 
 
 def test_the_breaching_page_lists_an_agents_own_ticket_of_another_team(world, client_as):

@@ -22,7 +22,7 @@ def test_the_queue_filters_narrow_the_list(desk, client_as):
     client = client_as("manager")
     team = desk.world.redline_desk.pk
     shown = client.get("/desk/queue/all/", {"team": team}).context["queue"].rows
-    assert [row.ticket.pk for row in shown] == [desk.umbrella.pk]
+    assert [row.pk for row in shown] == [desk.umbrella.pk]
 
 
 def test_an_agent_saves_a_filtered_view_and_finds_it_again(desk, client_as):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -18,9 +19,11 @@ from tierdesk.accounts import selectors as accounts_selectors
 from tierdesk.accounts.models import Agent
 from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
+from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import NotFound
 from tierdesk.desk.models import CannedResponse, QueueView, SavedView
 from tierdesk.portal.selectors import Commitment, commitment
+from tierdesk.sla.clocks import FIRED_EVENT_KINDS
 from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
@@ -32,16 +35,18 @@ PAGE_SIZE = 25
 COUNT_CAP = 1000
 COUNTS_SECONDS = 30
 BREACHING_HORIZON = timedelta(hours=4)
-QUEUE_RELATED = ("organization", "team", "assignee")
-# The columns a queue row shows (and its ordering reads): a row built from 70 columns across four
-# tables costs more Python than the query itself.
-QUEUE_COLUMNS = (
-    "id", "subject", "is_emergency", "priority", "status", "support_level", "created_at",
-    "sla_next_check_at", "response_state", "response_due_at", "resolution_state",
-    "resolution_due_at", "update_state", "update_due_at", "organization__name", "team__name",
-    "assignee__username", "assignee__first_name", "assignee__last_name",
-    "assignee__display_name",
+# What a queue row shows, read as plain values: model instances for a page of tickets and their
+# organizations, teams and assignees cost more Python than the query itself.
+QUEUE_VALUES = (
+    "id", "subject", "is_emergency", "priority", "status", "support_level", "response_state",
+    "response_due_at", "resolution_state", "resolution_due_at", "update_state", "update_due_at",
+    "organization__name", "team__name", "assignee__username", "assignee__first_name",
+    "assignee__last_name", "assignee__display_name",
 )  # fmt: skip
+# Shared and personal canned responses; cleared on save (desk.apps), otherwise a minute old.
+CANNED_RESPONSES = ConfigCache("canned responses")
+# What each plan promises at each priority; cleared when a plan, target or calendar is saved.
+COMMITMENTS = ConfigCache("plan commitments")
 WAITING_REASONS = [
     PendingReason.CUSTOMER.value,
     PendingReason.CUSTOMER_SIDE.value,
@@ -92,7 +97,18 @@ def _view_filter(principal: Principal, view: str) -> Q:
 
 @dataclass(frozen=True)
 class QueueRow:
-    ticket: Ticket
+    """One line of a queue, as the page shows it."""
+
+    pk: int
+    reference: str
+    subject: str
+    organization: str
+    priority: int
+    status: str
+    support_level: int
+    team: str  # "" without a team
+    assignee: str  # "" when nobody has it
+    is_emergency: bool
     due_at: datetime | None
     due_title: str
     level: str  # ok, warning, breach, paused, none
@@ -113,83 +129,117 @@ class QueuePage:
 def queue_queryset(
     *, user: Any, view: str, filters: ticket_selectors.TicketFilters | None = None
 ) -> QuerySet[Ticket]:
+    """The queue's tickets in the queue's order, scoped to what the agent sees."""
     if QueueView(view) not in queue_views(user):
         raise NotFound("No such queue.")
     filters = filters or ticket_selectors.TicketFilters()
     tickets = ticket_selectors.ticket_list(user=user, filters=filters, ordering="queue")
-    if not filters.status:
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    tickets = tickets.filter(_view_filter(principal_of(user), view))
-    # Only what a row shows: fewer joins plan faster on a big table.
+    # Rows are read as values (QUEUE_VALUES): nothing to select or prefetch along.
     tickets = tickets.select_related(None).prefetch_related(None)
-    tickets = tickets.select_related(*QUEUE_RELATED).only(*QUEUE_COLUMNS)
+    tickets = tickets.filter(_queue_filter(principal_of(user), view, filters))
     if view == QueueView.BREACHING:
         tickets = tickets.order_by("sla_next_check_at", "id")
     return tickets
 
 
+def _queue_filter(principal: Principal, view: str, filters: ticket_selectors.TicketFilters) -> Q:
+    """The view's condition; open tickets only unless the agent filters by status."""
+    view_filter = _view_filter(principal, view)
+    return view_filter if filters.status else Q(status__in=OPEN_STATUSES) & view_filter
+
+
 def queue_page(
     *, user: Any, view: str, filters: ticket_selectors.TicketFilters | None = None, page: int = 1
 ) -> QueuePage:
-    """One page of a queue: a fixed number of queries whatever the page size."""
+    """One page of a queue: two queries (the rows, their SLA warnings) whatever the page size."""
+    page = max(page, 1)
+    start = (page - 1) * PAGE_SIZE
+    found = queue_slice(user=user, view=view, filters=filters, start=start, count=PAGE_SIZE + 1)
+    return QueuePage(QueueView(view), found[:PAGE_SIZE], page, len(found) > PAGE_SIZE)
+
+
+def queue_slice(
+    *,
+    user: Any,
+    view: str,
+    filters: ticket_selectors.TicketFilters | None = None,
+    start: int,
+    count: int,
+) -> list[QueueRow]:
+    """``queue_queryset(...)[start:start + count]`` as rows."""
+    filters = filters or ticket_selectors.TicketFilters()
     tickets = queue_queryset(user=user, view=view, filters=filters)
-    start = (max(page, 1) - 1) * PAGE_SIZE
     if view == QueueView.BREACHING:
-        found = breaching_slice(user, tickets, start, PAGE_SIZE + 1)
-    else:
-        found = list(tickets[start : start + PAGE_SIZE + 1])
-    shown = found[:PAGE_SIZE]
-    warned = _warned(shown)
+        candidates = breaching_candidates(user, filters, start + count)
+        if candidates is not None:
+            # The candidates already meet the view's conditions and filters; repeating the
+            # due-time range here would let the planner walk it over every agent's tickets.
+            candidate_tickets = Ticket.objects.filter(pk__in=candidates)
+            tickets = policies.visible(user, policies.VIEW, candidate_tickets).order_by(
+                "sla_next_check_at", "id"
+            )
+    found = list(tickets.values(*QUEUE_VALUES)[start : start + count])
     at = now()
-    rows = [_row(ticket, warned.get(ticket.pk, set()), at) for ticket in shown]
-    return QueuePage(QueueView(view), rows, max(page, 1), len(found) > PAGE_SIZE)
-
-
-def breaching_slice(user: Any, tickets: QuerySet[Ticket], start: int, count: int) -> list[Ticket]:
-    """``tickets[start:start + count]`` of the "breaching soon" queue, read branch by branch.
-
-    A vendor agent's visibility is an OR (their teams, their own tickets, team-less ones at their
-    level) that no index answers in ``sla_next_check_at`` order, so PostgreSQL would gather every
-    visible ticket due soon and sort them. Each branch alone walks a partial index in that order
-    and stops after ``start + count`` rows (all in one UNION ALL); merging them gives the same
-    page. The branches
-    only narrow ``tickets``, which already carries ``visible``: the policy stays the one rule of
-    who sees what, and a test checks the result equals the plain query's.
-    """
-    branches = _visibility_branches(principal_of(user))
-    if branches is None or not connection.features.supports_slicing_ordering_in_compound:
-        # SQLite cannot limit the parts of a UNION; its databases are small anyway.
-        return list(tickets[start : start + count])
-    parts = [
-        tickets.filter(branch).values_list("sla_next_check_at", "id")[: start + count]
-        for branch in branches
+    due = {values["id"]: _next_due(values) for values in found}
+    # A warning only shows on a clock not yet overdue: no query when every row is past due.
+    warned = _warned([pk for pk, (due_at, _, _) in due.items() if due_at and due_at > at])
+    return [
+        _row(values, due[values["id"]], warned.get(values["id"], set()), at) for values in found
     ]
-    union = parts[0].union(*parts[1:], all=True)
-    keys = {(due, pk) for due, pk in union if due is not None}  # due soon: never empty
-    ids = [pk for _, pk in sorted(keys)[start : start + count]]
-    # The rows by key alone: these ids passed ``visible`` just now, and the OR would only make the
-    # planner combine bitmaps again.
-    rows = Ticket.objects.filter(pk__in=ids).select_related(*QUEUE_RELATED).only(*QUEUE_COLUMNS)
-    by_id = {ticket.pk: ticket for ticket in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]  # a ticket deleted meanwhile is just gone
+
+
+def breaching_candidates(
+    user: Any, filters: ticket_selectors.TicketFilters, count: int
+) -> QuerySet[Ticket, int] | None:
+    """Ids that hold the first ``count`` tickets of a vendor agent's "breaching soon", as a
+    subquery; ``None`` where the plain query is already an index walk (managers see everything)
+    or another visibility rule applies, and on SQLite (it cannot limit the parts of a UNION;
+    its databases are small anyway).
+
+    A vendor agent's visibility is an OR (their teams, their own tickets, team-less ones up to
+    their level) that no index answers in ``sla_next_check_at`` order: PostgreSQL would gather
+    every visible ticket due soon and sort them, as many as the agent has overdue. Each branch
+    alone is a range of a partial index in that order, read index-only and stopped after
+    ``count`` rows (one UNION ALL); the first ``count`` of the page lie among them. Each branch
+    is part of what the agent sees, and their union is all of it; the page's query itself still
+    starts from ``visible`` and only adds ``id IN (candidates)``. The branches leave the OR out:
+    with it the planner took a branch for a handful of rows and sorted every one of them (344
+    for one agent's own tickets, at a million tickets); a test checks the pages are the plain
+    query's.
+    """
+    principal = principal_of(user)
+    branches = _visibility_branches(principal)
+    if branches is None or not connection.features.supports_slicing_ordering_in_compound:
+        return None
+    due_soon = ticket_selectors.filtered(
+        Ticket.objects.filter(_queue_filter(principal, QueueView.BREACHING, filters)),
+        filters,
+        include_internal=policies.sees_internal(user),
+    ).order_by("sla_next_check_at", "id")
+    parts = [due_soon.filter(branch).values_list("id", flat=True)[:count] for branch in branches]
+    return parts[0].union(*parts[1:], all=True)
 
 
 def _visibility_branches(principal: Principal) -> list[Q] | None:
-    """Conditions whose union covers everything a vendor agent sees (``policies._scope``), each
-    one an index range; ``None`` when the plain query is already an index walk (managers see
-    everything) or another rule applies."""
+    """Conditions whose union is everything a vendor agent sees (``policies._scope``), each a
+    range of one index: ``ticket_team_due_idx``, ``ticket_assignee_due_idx``,
+    ``ticket_teamless_due_idx``."""
     if principal.role is not Role.VENDOR_AGENT:
         return None
     teams = [Q(team_id=team_id) for team_id in sorted(principal.team_ids)]
-    return [*teams, Q(assignee_id=principal.user_id), Q(team__isnull=True)]
+    teamless = [
+        Q(team__isnull=True, support_level=level) for level in range(1, principal.support_level + 1)
+    ]
+    return [*teams, Q(assignee_id=principal.user_id), *teamless]
 
 
-def _warned(tickets: list[Ticket]) -> dict[int, set[str]]:
-    """Clocks the sweep has warned about, per ticket of the page, in one query."""
-    if not tickets:
+def _warned(ticket_ids: list[int]) -> dict[int, set[str]]:
+    """Clocks the sweep has warned about, per ticket, in one query (as three ``Exists`` columns
+    of the page's query it cost Django more to compile than this query costs to run)."""
+    if not ticket_ids:
         return {}
     alerts = (
-        SlaAlert.objects.filter(ticket_id__in=[t.pk for t in tickets], kind=AlertKind.WARNING)
+        SlaAlert.objects.filter(ticket_id__in=ticket_ids, kind=AlertKind.WARNING)
         .order_by()
         .values_list("ticket_id", "metric")
     )
@@ -199,17 +249,57 @@ def _warned(tickets: list[Ticket]) -> dict[int, set[str]]:
     return warned
 
 
-def _row(ticket: Ticket, warned: set[str], at: datetime) -> QueueRow:
+def _row(
+    values: dict[str, Any], due: tuple[datetime | None, str, str], warned: set[str], at: datetime
+) -> QueueRow:
+    pk = values["id"]
+    due_at, title, metric = due
+    # Without a running clock, ``_next_due`` gave the level itself (paused or none).
+    level = metric if due_at is None else clock_level("running", due_at, metric in warned, at)
+    return QueueRow(
+        pk=pk,
+        reference=ticket_reference(pk),
+        subject=values["subject"],
+        organization=values["organization__name"],
+        priority=values["priority"],
+        status=values["status"],
+        support_level=values["support_level"],
+        team=values["team__name"] or "",
+        assignee=_person(values, "assignee__"),
+        is_emergency=values["is_emergency"],
+        due_at=due_at,
+        due_title=title,
+        level=level,
+    )
+
+
+def _next_due(values: dict[str, Any]) -> tuple[datetime | None, str, str]:
+    """The running clock due first: (its due instant, its title, its metric); without one,
+    (None, "", "paused" or "none")."""
     running = [
-        (getattr(ticket, due_col), title, metric)
+        (values[due_col], title, metric)
         for metric, title, state_col, due_col in CLOCKS
-        if getattr(ticket, state_col) in {"running", "breached"} and getattr(ticket, due_col)
+        if values[state_col] in {"running", "breached"} and values[due_col]
     ]
     if not running:
-        paused = any(getattr(ticket, state_col) == "paused" for _, _, state_col, _ in CLOCKS)
-        return QueueRow(ticket, None, "", "paused" if paused else "none")
-    due_at, title, metric = min(running, key=lambda item: item[0])
-    return QueueRow(ticket, due_at, title, clock_level("running", due_at, metric in warned, at))
+        paused = any(values[state_col] == "paused" for _, _, state_col, _ in CLOCKS)
+        return None, "", "paused" if paused else "none"
+    return min(running, key=lambda item: item[0])
+
+
+def ticket_reference(pk: int) -> str:
+    """``Ticket.reference`` from the id alone (a model instance per row costs more)."""
+    return f"{settings.TIERDESK_TICKET_PREFIX}-{pk + settings.TIERDESK_TICKET_NUMBER_OFFSET}"
+
+
+def _person(values: dict[str, Any], prefix: str) -> str:
+    """``str(user)`` from a row's values: the display name, else the full name, else the
+    username; "" when there is nobody."""
+    username = values[f"{prefix}username"]
+    if username is None:
+        return ""
+    full = f"{values[f'{prefix}first_name']} {values[f'{prefix}last_name']}".strip()
+    return values[f"{prefix}display_name"] or full or username
 
 
 def clock_level(state: str, due_at: datetime | None, warned: bool, at: datetime) -> str:
@@ -272,6 +362,11 @@ def _count_views(user: Any) -> dict[str, int]:
     }
 
 
+def count_label(count: int) -> str:
+    """A queue count, with the cap shown as "1000+" rather than a false exact number."""
+    return f"{COUNT_CAP}+" if count >= COUNT_CAP else str(count)
+
+
 def choice_pairs(queryset: QuerySet[Any]) -> list[tuple[int, str]]:
     """(id, name) of each row, in the queryset's order, for a filter's options."""
     return list(queryset.select_related(None).values_list("pk", "name"))
@@ -291,16 +386,25 @@ def saved_view_get(*, user: Any, pk: int) -> SavedView:
     return found
 
 
-def canned_response_list(*, user: Any) -> QuerySet[CannedResponse]:
+def canned_response_list(*, user: Any) -> list[CannedResponse]:
+    """The shared canned responses and the agent's own, from the per-process cache (every ticket
+    page shows them; they change a few times a month)."""
     if not is_agent(user):
-        return CannedResponse.objects.none()
-    return CannedResponse.objects.filter(is_active=True).filter(
-        Q(owner__isnull=True) | Q(owner_id=user.pk)
-    )
+        return []
+    every = CANNED_RESPONSES.get("active", _active_canned_responses)
+    return [c for c in every if c.owner_id is None or c.owner_id == user.pk]
+
+
+def _active_canned_responses() -> list[CannedResponse]:
+    return list(CannedResponse.objects.filter(is_active=True))
 
 
 def canned_response_get(*, user: Any, pk: int) -> CannedResponse:
-    found = canned_response_list(user=user).filter(pk=pk).first()
+    """One canned response, read afresh (it is about to be inserted into a message)."""
+    found = None
+    if is_agent(user):
+        mine = Q(owner__isnull=True) | Q(owner_id=user.pk)
+        found = CannedResponse.objects.filter(mine, is_active=True, pk=pk).first()
     if found is None:
         raise NotFound("No such canned response.")
     return found
@@ -312,14 +416,13 @@ def canned_response_get(*, user: Any, pk: int) -> CannedResponse:
 def ticket_for_page(*, user: Any, reference: str) -> Ticket:
     """The ticket with everything its header shows, or ``NotFound``."""
     pk = Ticket.pk_from_reference(reference)
-    # Four joins, and the reporter, category and plan by key: joining all seven costs
-    # PostgreSQL milliseconds of planning, more than the three small queries.
-    tickets = (
+    # The people and organizations join (one query); the team, category and plan come from the
+    # configuration caches (``with_related``).
+    tickets = ticket_selectors.with_related(
         policies.visible(user, policies.VIEW, Ticket.objects.all())
-        .select_related("organization", "organization__partner", "team", "assignee")
-        .prefetch_related("reporter", "category", "sla_plan")
-    )
-    ticket = tickets.filter(pk=pk).first() if pk else None
+    ).select_related("organization__partner")
+    # Not ``first()``: its ORDER BY costs Django more to compile than the lookup costs to run.
+    ticket = next(iter(tickets.filter(pk=pk)), None) if pk else None
     if ticket is None:
         raise NotFound("No such ticket.")
     return ticket
@@ -339,8 +442,10 @@ class TimelineItem:
     at: datetime
     message: Message | None = None
     event: TicketEvent | None = None
+    attachments: tuple[Attachment, ...] = ()  # the message's
 
 
+WARNING_EVENT = next(e for e, kind in FIRED_EVENT_KINDS.items() if kind == AlertKind.WARNING)
 # Events already told by the message they belong to.
 MESSAGE_EVENTS = {"replied", "noted"}
 
@@ -361,7 +466,11 @@ class TicketPage:
 def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> TicketPage:
     """What the ticket page shows. The action forms load when an agent opens one (``for_forms``
     adds what they need: who may be assigned, which facts escalation still lacks)."""
-    messages = list(ticket_selectors.ticket_messages(user=user, ticket=ticket))
+    # The messages' attachments are among the ticket's: one query for both, not two.
+    messages = list(
+        ticket_selectors.ticket_messages(user=user, ticket=ticket).prefetch_related(None)
+    )
+    attachments = list(ticket_selectors.ticket_attachments(user=user, ticket=ticket))
     events = list(ticket_selectors.ticket_events(user=user, ticket=ticket))
     allowed = allowed_actions(user, ticket)
     agents: list[Agent] = []
@@ -370,10 +479,10 @@ def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> Ticket
         agents, teams = _assignment_choices(user, ticket)
     return TicketPage(
         ticket=ticket,
-        timeline=timeline(messages, events),
-        attachments=list(ticket_selectors.ticket_attachments(user=user, ticket=ticket)),
+        timeline=timeline(messages, events, attachments),
+        attachments=attachments,
         clocks=_clocks(ticket, events),
-        commitment=commitment(ticket.sla_plan, ticket.priority),
+        commitment=plan_commitment(ticket.sla_plan, ticket.priority),
         allowed=allowed,
         missing_facts=missing_facts(ticket) if for_forms and Action.ESCALATE in allowed else [],
         agents=agents,
@@ -381,8 +490,28 @@ def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> Ticket
     )
 
 
-def timeline(messages: list[Message], events: list[TicketEvent]) -> list[TimelineItem]:
-    items = [TimelineItem(m.created_at, message=m) for m in messages]
+def plan_commitment(plan: Any, priority: int) -> Commitment | None:
+    """What the plan promises at this priority, from the per-process cache (plans and targets
+    are configuration: a query per ticket page for them was a tenth of its statements)."""
+    if plan is None:
+        return None
+    found: Commitment | None = COMMITMENTS.get(
+        (plan.pk, priority), lambda: commitment(plan, priority)
+    )
+    return found
+
+
+def timeline(
+    messages: list[Message], events: list[TicketEvent], attachments: list[Attachment]
+) -> list[TimelineItem]:
+    by_message: dict[int, list[Attachment]] = {}
+    for attachment in attachments:
+        if attachment.message_id is not None:
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+    items = [
+        TimelineItem(m.created_at, message=m, attachments=tuple(by_message.get(m.pk, ())))
+        for m in messages
+    ]
     items += [TimelineItem(e.at, event=e) for e in events if e.kind not in MESSAGE_EVENTS]
     # A message and the event that opened the ticket share an instant: the event reads first.
     return sorted(items, key=lambda item: (item.at, item.message is not None))
@@ -424,13 +553,17 @@ def _clocks(ticket: Ticket, events: list[TicketEvent]) -> list[ClockView]:
 
 
 def _warned_now(ticket: Ticket, events: list[TicketEvent]) -> set[str]:
-    """Clocks warned in their current cycle (the next-update clock restarts at every reply)."""
+    """Clocks warned in their current cycle (the next-update clock restarts at every reply).
+
+    Read from the timeline: the sweep writes an ``sla_warning`` event (metric, cycle) with each
+    warning alert it wins, and the clocks read fired alerts back the same way
+    (``sla.clocks.FIRED_EVENT_KINDS``)."""
     replies = sum(1 for e in events if e.kind == "replied" and e.data.get("by_agent"))
-    alerts = SlaAlert.objects.filter(ticket=ticket, kind=AlertKind.WARNING)
+    warnings = [e.data for e in events if e.kind == WARNING_EVENT]
     return {
-        metric
-        for metric, cycle in alerts.values_list("metric", "cycle")
-        if metric != "next_update" or cycle == replies
+        data.get("metric", "")
+        for data in warnings
+        if data.get("metric") != "next_update" or data.get("cycle", 0) == replies
     }
 
 

@@ -33,6 +33,8 @@ from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services.opening import Impact
 
 View = Callable[..., HttpResponseBase]
+VIEW_SLOT = "__view__"
+ACTION_SLOT = "__action__"
 
 
 def agent_page(view: View) -> View:
@@ -71,14 +73,15 @@ def queue(request: HttpRequest, view: str) -> HttpResponse:
         request.GET or None, teams=menus.teams, categories=menus.categories
     )
     filters, page = _filters(form)
+    views = selectors.queue_views(user)
     context = {
         "view": QueueView(view),
-        "views": selectors.queue_views(user),
+        "views": views,
         "counts": menus.counts,
+        "nav": _queue_nav(views, menus.counts),
         "queue": selectors.queue_page(user=user, view=view, filters=filters, page=page),
         "form": form,
         "saved_views": menus.saved_views,
-        "save_form": desk_forms.SavedViewForm(),
         "query": _query_without_page(request),
         "selected_priorities": [int(p) for p in request.GET.getlist("priority") if p.isdigit()],
         "selected_statuses": request.GET.getlist("status"),
@@ -86,6 +89,20 @@ def queue(request: HttpRequest, view: str) -> HttpResponse:
     # htmx polling asks for the rows only (HtmxMiddleware sets request.htmx).
     template = "desk/queue.html#rows" if getattr(request, "htmx", False) else "desk/queue.html"
     return render(request, template, context)
+
+
+def _queue_nav(views: list[QueueView], counts: dict[str, int]) -> list[tuple[Any, ...]]:
+    """(view, its URL, its count as shown, whether it calls for attention) for the menu."""
+    url = reverse("desk:queue", kwargs={"view": VIEW_SLOT})  # reversed once, not once a view
+    return [
+        (
+            view,
+            url.replace(VIEW_SLOT, view.value),
+            selectors.count_label(counts.get(view.value, 0)),
+            view is QueueView.BREACHING and counts.get(view.value, 0) > 0,
+        )
+        for view in views
+    ]
 
 
 def _filters(form: desk_forms.QueueFilterForm) -> tuple[ticket_selectors.TicketFilters, int]:
@@ -160,6 +177,9 @@ def _render_ticket(
 ) -> HttpResponse:
     page = selectors.ticket_page(user=request.user, ticket=found, for_forms=failed is not None)
     # Action forms load when opened (ticket_action_form); only a refused one comes back inline.
+    form_url = reverse(
+        "desk:ticket_action_form", kwargs={"ref": found.reference, "name": ACTION_SLOT}
+    )  # reversed once, not once an action
     context = {
         "page": page,
         "ticket": found,
@@ -169,6 +189,7 @@ def _render_ticket(
                 spec.title,
                 ACTION_KEYS[name],
                 failed[1] if failed and failed[0] == name else None,
+                form_url.replace(ACTION_SLOT, name),
             )
             for name, spec in ACTIONS.items()
             if name in page.allowed
