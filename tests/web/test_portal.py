@@ -82,6 +82,22 @@ def test_the_support_policy_follows_the_live_configuration(db, client_as):
     assert "Senior product manager — after 1 hour" in html
 
 
+def test_the_support_policy_gives_the_addresses_of_the_live_mailboxes(db, client_as):
+    from tierdesk.mail.models import Mailbox
+
+    html = client_as(None).get("/support-policy/").content.decode()
+    assert "<strong>[Emergency]</strong> at the start of your e-mail's subject." in html
+    Mailbox.objects.create(name="support", address="support@northwind.test", is_default=True)
+    Mailbox.objects.create(name="urgent", address="urgent@northwind.test", is_emergency=True)
+    Mailbox.objects.create(
+        name="old-urgent", address="old@northwind.test", is_emergency=True, is_active=False
+    )
+    html = client_as(None).get("/support-policy/").content.decode()
+    assert 'Write to <a href="mailto:urgent@northwind.test">urgent@northwind.test</a>' in html
+    assert 'subject to <a href="mailto:support@northwind.test">' in html
+    assert "old@northwind.test" not in html
+
+
 def test_only_published_news_is_shown(db, client_as):
     from tierdesk.core.clock import now
 

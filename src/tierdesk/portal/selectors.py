@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from tierdesk.core.clock import now
 from tierdesk.portal.models import Announcement
@@ -126,7 +126,8 @@ class SupportPolicy:
     plans: list[PlanPolicy]
     calendars: list[CalendarHours]
     emergency_minutes: int
-    emergency_address: str
+    emergency_address: str  # a mailbox marked for emergencies, else ""
+    support_address: str  # the default mailbox, else ""
 
 
 def support_policy() -> SupportPolicy:
@@ -151,8 +152,25 @@ def support_policy() -> SupportPolicy:
         plans=policies,
         calendars=[_hours(c) for c in calendars.values()],
         emergency_minutes=settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES,
-        emergency_address=getattr(settings, "TIERDESK_EMERGENCY_ADDRESS", ""),
+        **_published_addresses(),
     )
+
+
+def _published_addresses() -> dict[str, str]:
+    """The addresses the policy page gives: the active mailbox marked for emergencies (mail to
+    it opens emergency tickets) and the default one (where ``[Emergency]`` in the subject does)."""
+    from tierdesk.mail.models import Mailbox
+
+    mailboxes = Mailbox.objects.filter(Q(is_emergency=True) | Q(is_default=True), is_active=True)
+    found = {"emergency_address": "", "support_address": ""}
+    for address, emergency, default in mailboxes.order_by("id").values_list(
+        "address", "is_emergency", "is_default"
+    ):
+        if emergency and not found["emergency_address"]:
+            found["emergency_address"] = address
+        if default and not found["support_address"]:
+            found["support_address"] = address
+    return found
 
 
 def delay_text(step: EscalationStep) -> str:
