@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.mail.conftest import ack_id, corpus, words
-from tierdesk.mail import services
+from tierdesk.mail import parsing
 from tierdesk.mail.batch import Delivery, mail_ingest_batch
 from tierdesk.mail.models import InboundMessage, OutboundMail
-from tierdesk.mail.services import mail_retry
+from tierdesk.mail.services import deciding, inbound_store, mail_retry
 from tierdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.usefixtures("mailbox")
@@ -65,14 +65,14 @@ def test_one_failing_message_rolls_back_only_itself_and_can_be_retried(
     world, smtp_sink, ingest_batch, monkeypatch
 ):
     raw = corpus("thunderbird_plain.eml")
-    real_new_body = services.new_body
+    real_new_body = deciding.new_body
 
     def new_body(parsed):
         if "n2-" in parsed.message_id:
             raise RuntimeError("the disk is full")
         return real_new_body(parsed)
 
-    monkeypatch.setattr(services, "new_body", new_body)
+    monkeypatch.setattr(deciding, "new_body", new_body)
 
     results = ingest_batch(numbered(raw, 1), numbered(raw, 2), numbered(raw, 3))
 
@@ -84,7 +84,7 @@ def test_one_failing_message_rolls_back_only_itself_and_can_be_retried(
     assert bytes(failed.raw) == numbered(raw, 2)  # stored whole, nothing lost
     assert len(smtp_sink.messages) == 2 and OutboundMail.objects.count() == 2
 
-    monkeypatch.setattr(services, "new_body", real_new_body)
+    monkeypatch.setattr(deciding, "new_body", real_new_body)
     retried = mail_retry(actor=world.admin, inbound=failed)
 
     assert retried.action == "created"
@@ -110,8 +110,8 @@ def test_a_message_stored_but_never_processed_is_processed_by_the_next_batch(
     world, smtp_sink, ingest_batch
 ):
     raw = corpus("thunderbird_plain.eml")
-    parsed = services.parsing.parse(raw)
-    services.inbound_store(raw, parsed, source="killed", mailbox=None)  # process died here
+    parsed = parsing.parse(raw)
+    inbound_store(raw, parsed, source="killed", mailbox=None)  # process died here
 
     [result] = ingest_batch(raw)
 
@@ -140,7 +140,7 @@ def test_a_message_that_clashed_with_another_writer_is_tried_once_more_on_its_ow
     from tierdesk.core.errors import Conflict
 
     raw = corpus("thunderbird_plain.eml")
-    real_new_body = services.new_body
+    real_new_body = deciding.new_body
     clashes = []
 
     def new_body(parsed):
@@ -149,7 +149,7 @@ def test_a_message_that_clashed_with_another_writer_is_tried_once_more_on_its_ow
             raise Conflict("changed by someone else meanwhile")
         return real_new_body(parsed)
 
-    monkeypatch.setattr(services, "new_body", new_body)
+    monkeypatch.setattr(deciding, "new_body", new_body)
 
     results = ingest_batch(numbered(raw, 1), numbered(raw, 2), numbered(raw, 2))
 

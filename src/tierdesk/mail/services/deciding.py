@@ -1,264 +1,41 @@
-"""The intake every path uses: ``mail_ingest`` for one message (LMTP/SMTP, webhooks, retries),
-``mail_ingest_batch`` (``mail/batch.py``) for many (IMAP polls, pipes and mbox imports); both
-decide with the same code below.
-
-1. The raw bytes are stored first, in their own committed transaction, under a unique key (the
-   Message-ID, else the SHA-256): nothing is lost if processing fails, and a second delivery of
-   the same message finds the row and does nothing twice.
-2. Processing runs in a second transaction that locks the row: loop and bounce checks, the
-   sender, the ticket (by our signed Message-IDs, then by a ``[TD-1042]`` tag from people on
-   the ticket), then one ticket service call; the acknowledgement is queued in the same
-   transaction (the worker renders and sends it after commit).
-3. A failure rolls the ticket work back and marks the stored message ``failed`` with its error;
-   an admin retries it (``mail_retry``) once the cause is fixed.
-"""
+"""What a received message is (noise, a bounce, a reply, a new ticket, a refusal) and the ticket
+work it calls for."""
 
 from __future__ import annotations
 
 import io
 import logging
-import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Subquery
 
 from tierdesk.accounts.principal import SYSTEM
-from tierdesk.core.clock import now
 from tierdesk.core.errors import TierdeskError
-from tierdesk.crm.models import Contact
-from tierdesk.mail import parsing, policies
+from tierdesk.mail import parsing
 from tierdesk.mail.bounces import bounce_handle
 from tierdesk.mail.loopguard import Verdict, classify
 from tierdesk.mail.models import (
     InboundMessage,
-    InboundStatus,
     IntakeAction,
     Mailbox,
     OutboundKind,
-    OutboundMail,
 )
 from tierdesk.mail.outbound import acknowledgement_row, outbound_queue, outbound_queue_rows
 from tierdesk.mail.quoting import strip_quoted, strip_quoted_html
 from tierdesk.mail.senders import Sender, contact_for_stranger, sender_resolve
+from tierdesk.mail.services.results import FIRST_MESSAGE, NO_SUBJECT, NO_TEXT, Lookups, Outcome
 from tierdesk.mail.threading import loop_id, ticket_pk_from_thread
 from tierdesk.tickets import policies as ticket_policies
 from tierdesk.tickets import services as tickets
 from tierdesk.tickets.models import BodyFormat, Channel, Message, Ticket
 
 log = logging.getLogger(__name__)
-NO_SUBJECT = "(no subject)"
-NO_TEXT = "(The message has no text; see the attachments.)"
-FIRST_MESSAGE = "first message"
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    action: str
-    ticket_reference: str | None = None
-    reason: str = ""
-    inbound_id: int | None = None
-
-    def as_dict(self, source: str) -> dict[str, Any]:
-        return {
-            "source": source,
-            "action": self.action,
-            "ticket": self.ticket_reference,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class Outcome:
-    """What processing decided; written onto the stored message."""
-
-    action: str
-    reason: str = ""
-    ticket: Ticket | None = None
-    # The ticket message the mail became; FIRST_MESSAGE: the new ticket's only message, which
-    # the UPDATE that finishes the mail resolves itself (no round trip to fetch it).
-    message: Message | str | None = None
-    # The mailbox found for a message stored without one.
-    mailbox: Mailbox | None = None
-
-
-@dataclass
-class Lookups:
-    """What an intake run looks up once for all its messages. A single message (LMTP) shares
-    nothing: with the defaults everything is looked up as it comes."""
-
-    # Senders found beforehand by exact address (``senders.known_contacts``).
-    contacts: dict[str, Contact] | None = None
-    # Mailbox by the addresses a mail was sent to.
-    mailboxes: dict[tuple[str, ...], Mailbox | None] = field(default_factory=dict)
-    # A batch collects its acknowledgements and stores them at its end (one INSERT, one task);
-    # ``None``: each is queued at once.
-    acknowledgements: list[OutboundMail] | None = None
-    # A batch also writes its messages' outcomes at its end (one UPDATE); ``None``: at once.
-    finished: list[tuple[InboundMessage, Outcome]] | None = None
-
-
-# ---- the entry point ---------------------------------------------------------------------
-
-
-def mail_ingest(
-    raw: bytes,
-    *,
-    source: str,
-    mailbox: Mailbox | None = None,
-    recipients: list[str] = (),  # type: ignore[assignment]
-) -> IngestResult:
-    """Store, then process, one raw message. Safe to call again with the same bytes."""
-    parsed = parsing.parse(raw)
-    inbound, created = inbound_store(raw, parsed, source=source, mailbox=mailbox)
-    if not created and inbound.status == InboundStatus.PROCESSED:
-        return duplicate_of(inbound)
-    if inbound.truncated:
-        parsed = parsing.parse(bytes(inbound.raw))
-    return inbound_process(inbound, parsed, recipients=list(recipients))
-
-
-def inbound_key(raw: bytes, parsed: parsing.ParsedMail) -> str:
-    if parsed.message_id:
-        return f"mid:{parsed.message_id}"[:300]
-    return f"sha:{parsing.sha256(raw)}"
-
-
-def inbound_row(
-    raw: bytes, parsed: parsing.ParsedMail, *, source: str, mailbox: Mailbox | None
-) -> InboundMessage:
-    """The unsaved row of a received message: the raw bytes, or over the size limit only the
-    header block."""
-    truncated = len(raw) > settings.TIERDESK_MAIL_MAX_BYTES
-    return InboundMessage(
-        key=inbound_key(raw, parsed), mailbox=mailbox, source=source[:300],
-        raw=parsing.header_block(raw) if truncated else raw, size=len(raw), truncated=truncated,
-        sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
-        from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
-    )  # fmt: skip
-
-
-def inbound_store(
-    raw: bytes, parsed: parsing.ParsedMail, *, source: str, mailbox: Mailbox | None
-) -> tuple[InboundMessage, bool]:
-    """Commit the raw message (or, over the size limit, its headers) before anything else."""
-    inbound = inbound_row(raw, parsed, source=source, mailbox=mailbox)
-    key = inbound.key
-    connection = transaction.get_connection()
-    try:
-        if connection.in_atomic_block:
-            with transaction.atomic():
-                inbound.save()
-        else:
-            # Outside a transaction the INSERT alone is one committed transaction: one round
-            # trip instead of BEGIN, INSERT, COMMIT, and the same durability.
-            inbound.save()
-        return inbound, True
-    except IntegrityError:
-        return InboundMessage.objects.get(key=key), False
-
-
-def inbound_process(
-    inbound: InboundMessage, parsed: parsing.ParsedMail, *, recipients: list[str] | None = None
-) -> IngestResult:
-    try:
-        with transaction.atomic():
-            locked = _lock(inbound)
-            if locked.status == InboundStatus.PROCESSED:
-                return IngestResult(
-                    IntakeAction.DUPLICATE, _reference(locked.ticket_id),
-                    f"already received as #{locked.pk}", locked.pk,
-                )  # fmt: skip
-            outcome = process_locked(locked, parsed, recipients or [], Lookups())
-    except Exception as exc:
-        return inbound_fail(inbound, exc)
-    return result_of(inbound, outcome)
-
-
-def process_locked(
-    inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str], lookups: Lookups
-) -> Outcome:
-    """Decide what the (locked) stored message is and record it; the caller's transaction
-    makes the ticket work, the acknowledgement and the stored outcome one."""
-    outcome = _decide(inbound, parsed, recipients, lookups)
-    if lookups.finished is None:
-        _finish(inbound, outcome)
-    else:
-        lookups.finished.append((inbound, outcome))
-    return outcome
-
-
-def result_of(inbound: InboundMessage, outcome: Outcome) -> IngestResult:
-    ticket = outcome.ticket
-    return IngestResult(
-        outcome.action, ticket.reference if ticket else None, outcome.reason, inbound.pk
-    )
-
-
-def duplicate_of(inbound: InboundMessage) -> IngestResult:
-    return IngestResult(
-        IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
-        f"already received as #{inbound.pk} ({inbound.action})", inbound.pk,
-    )  # fmt: skip
-
-
-def _lock(inbound: InboundMessage) -> InboundMessage:
-    """The stored row, locked: concurrent deliveries of one message process it once. The raw
-    bytes and the mailbox the caller already holds are not fetched again."""
-    locked = InboundMessage.objects.select_for_update().defer("raw").get(pk=inbound.pk)
-    if "raw" in inbound.__dict__:
-        locked.raw = inbound.raw
-    cached = inbound._state.fields_cache.get("mailbox")
-    if cached is not None and cached.pk == locked.mailbox_id:
-        locked.mailbox = cached
-    return locked
-
-
-def mail_retry(*, actor: Any, inbound: InboundMessage) -> IngestResult:
-    """Process a stored message again (after a failure was fixed); admins only."""
-    policies.check(actor, policies.RETRY, inbound)
-    if inbound.status == InboundStatus.PROCESSED:
-        return IngestResult(IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
-                            "already processed", inbound.pk)  # fmt: skip
-    return inbound_process(inbound, parsing.parse(bytes(inbound.raw)))
-
-
-def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
-    # A mailbox found by the mail's addresses is recorded with the outcome (no UPDATE of its own).
-    changes: dict[str, Any] = {"mailbox": outcome.mailbox} if outcome.mailbox else {}
-    message: Any = outcome.message
-    if message == FIRST_MESSAGE and outcome.ticket is not None:
-        first = Message.objects.filter(ticket_id=outcome.ticket.pk).order_by("id").values("pk")
-        message = Subquery(first[:1])
-    InboundMessage.objects.filter(pk=inbound.pk).update(
-        status=InboundStatus.PROCESSED, action=outcome.action, reason=outcome.reason[:2000],
-        ticket=outcome.ticket, ticket_message=message, processed_at=now(), error="",
-        attempts=inbound.attempts + 1, **changes,
-    )  # fmt: skip
-
-
-def inbound_fail(inbound: InboundMessage, exc: Exception) -> IngestResult:
-    log.exception("mail intake: message #%s failed", inbound.pk)
-    error = "".join(traceback.format_exception(exc, limit=-8))[-4000:]
-    InboundMessage.objects.filter(pk=inbound.pk).update(
-        status=InboundStatus.FAILED, action=IntakeAction.FAILED, error=error,
-        attempts=inbound.attempts + 1, processed_at=now(),
-    )  # fmt: skip
-    return IngestResult(IntakeAction.FAILED, None, f"{type(exc).__name__}: {exc}", inbound.pk)
-
-
-def _reference(ticket_id: int | None) -> str | None:
-    if ticket_id is None:
-        return None
-    return f"{settings.TIERDESK_TICKET_PREFIX}-{ticket_id + settings.TIERDESK_TICKET_NUMBER_OFFSET}"
 
 
 # ---- deciding ----------------------------------------------------------------------------
 
 
-def _decide(
+def decide(
     inbound: InboundMessage, parsed: parsing.ParsedMail, recipients: list[str], lookups: Lookups
 ) -> Outcome:
     found = None

@@ -1,0 +1,64 @@
+"""What intake decides and answers: shared by the intake steps and the batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierdesk.crm.models import Contact
+from tierdesk.mail.models import (
+    InboundMessage,
+    Mailbox,
+    OutboundMail,
+)
+from tierdesk.tickets.models import Message, Ticket
+
+NO_SUBJECT = "(no subject)"
+NO_TEXT = "(The message has no text; see the attachments.)"
+FIRST_MESSAGE = "first message"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    action: str
+    ticket_reference: str | None = None
+    reason: str = ""
+    inbound_id: int | None = None
+
+    def as_dict(self, source: str) -> dict[str, Any]:
+        return {
+            "source": source,
+            "action": self.action,
+            "ticket": self.ticket_reference,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Outcome:
+    """What processing decided; written onto the stored message."""
+
+    action: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    # The ticket message the mail became; FIRST_MESSAGE: the new ticket's only message, which
+    # the UPDATE that finishes the mail resolves itself (no round trip to fetch it).
+    message: Message | str | None = None
+    # The mailbox found for a message stored without one.
+    mailbox: Mailbox | None = None
+
+
+@dataclass
+class Lookups:
+    """What an intake run looks up once for all its messages. A single message (LMTP) shares
+    nothing: with the defaults everything is looked up as it comes."""
+
+    # Senders found beforehand by exact address (``senders.known_contacts``).
+    contacts: dict[str, Contact] | None = None
+    # Mailbox by the addresses a mail was sent to.
+    mailboxes: dict[tuple[str, ...], Mailbox | None] = field(default_factory=dict)
+    # A batch collects its acknowledgements and stores them at its end (one INSERT, one task);
+    # ``None``: each is queued at once.
+    acknowledgements: list[OutboundMail] | None = None
+    # A batch also writes its messages' outcomes at its end (one UPDATE); ``None``: at once.
+    finished: list[tuple[InboundMessage, Outcome]] | None = None
