@@ -51,6 +51,16 @@ class TicketFilters:
     paused: bool | None = None
     due_before: datetime | None = None
 
+    def is_team_queue(self) -> bool:
+        """Open tickets, at most narrowed to a team, an assignee or the unassigned: the agents'
+        queues, whose best plan does not depend on which team or agent (the queue indexes)."""
+        narrowed = (
+            self.status, self.priority, self.support_level, self.organization_id,
+            self.reporter_id, self.category_id, self.q, self.due_before,
+        )  # fmt: skip
+        flags = (self.is_emergency, self.breached, self.paused)
+        return self.active is True and not any(narrowed) and all(f is None for f in flags)
+
 
 ORDERINGS = {
     "queue": ("priority", "created_at", "id"),  # the agents' queue: most urgent, then oldest
@@ -71,7 +81,11 @@ def ticket_list(
         # Newest first by id, which follows creation: PostgreSQL then walks the search table
         # backwards and stops at a page of matches instead of sorting all of them.
         ordering = "newest_id" if ordering == "newest" else ordering
-    return with_related(queryset).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
+    tickets = with_related(queryset).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
+    if ordering == "queue" and filters.is_team_queue() and policies.scoped_by_team(user):
+        # The same plan serves every team, agent and level: plan it once per connection.
+        tickets = cast(TicketQuerySet, tickets).planned_once()
+    return tickets
 
 
 def filtered(
@@ -98,10 +112,11 @@ def with_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def _apply_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
+    # The open statuses are written into the SQL (core.db): the queue's partial indexes name them.
     if filters.active is True:
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
+        queryset = queryset.filter(status__in_constants=OPEN_STATUSES)
     elif filters.active is False:
-        queryset = queryset.exclude(status__in=OPEN_STATUSES)
+        queryset = queryset.exclude(status__in_constants=OPEN_STATUSES)
     simple = {
         "status__in": filters.status,
         "priority__in": filters.priority,
