@@ -11,6 +11,12 @@ from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
 
 
+def plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return str(cursor.fetchone()[0])
+
+
 def test_in_constants_matches_like_in_and_refuses_anything_but_enum_values(world):
     services.ticket_open(actor=world.l1, organization=world.acme, subject="Open", body="b")
     assert Ticket.objects.filter(status__in_constants=["new", "open"]).count() == 1
@@ -22,11 +28,6 @@ def test_in_constants_matches_like_in_and_refuses_anything_but_enum_values(world
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan_cache_mode")
 @pytest.mark.django_db(transaction=True)
 def test_the_queue_asks_for_a_generic_plan_for_its_own_query_only(world, api_as):
-    def plan_cache_mode() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW plan_cache_mode")
-            return str(cursor.fetchone()[0])
-
     with CaptureQueriesContext(connection) as captured:
         queue = api_as("l1").get(
             "/api/v1/tickets", team=world.service_desk.pk, active="true", ordering="queue"
@@ -40,11 +41,14 @@ def test_the_queue_asks_for_a_generic_plan_for_its_own_query_only(world, api_as)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan_cache_mode")
 @pytest.mark.django_db(transaction=True)
-def test_generic_plans_set_the_mode_in_a_transaction_of_their_own(world):
-    with connection.cursor() as cursor:
-        with generic_plans():
-            cursor.execute("SHOW plan_cache_mode")
-            inside = cursor.fetchone()[0]
-        cursor.execute("SHOW plan_cache_mode")
-        after = cursor.fetchone()[0]
-    assert (inside, after) == ("force_generic_plan", "auto")
+def test_generic_plans_hold_for_the_block_only_outside_a_transaction(world):
+    with generic_plans():
+        inside = plan_cache_mode()
+    assert (inside, plan_cache_mode()) == ("force_generic_plan", "auto")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan_cache_mode")
+def test_generic_plans_hold_for_the_block_only_inside_a_transaction(world):
+    with generic_plans():
+        inside = plan_cache_mode()
+    assert (inside, plan_cache_mode()) == ("force_generic_plan", "auto")

@@ -42,19 +42,22 @@ class InConstants(models.Lookup):
 
 @contextmanager
 def generic_plans() -> Iterator[None]:
-    """Run the block's prepared statements with a generic plan (PostgreSQL's
-    ``plan_cache_mode``), for queries whose best plan does not depend on their parameters' values.
+    """Run the block's reads with a generic plan for its prepared statements (PostgreSQL's
+    ``plan_cache_mode``), for queries whose best plan does not depend on their parameters'
+    values.
 
-    ``SET LOCAL`` lasts until the end of the transaction, so the block gets a transaction of its
-    own; inside somebody else's transaction, or on SQLite, or with prepared statements off, it
-    changes nothing.
+    For reads only: the block is a transaction (or, inside one, a savepoint) that is always
+    rolled back, which is what ends ``SET LOCAL`` wherever it ran. On SQLite, or with prepared
+    statements off, it changes nothing.
     """
     options: Any = settings.DATABASES["default"].get("OPTIONS", {})
-    prepared = options.get("prepare_threshold")
-    if connection.vendor != "postgresql" or not prepared or connection.in_atomic_block:
+    if connection.vendor != "postgresql" or not options.get("prepare_threshold"):
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        yield
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)

@@ -129,7 +129,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     def _fetch_all(self) -> None:
         fetching = self._result_cache is None
         attach = self._with_configuration and fetching
-        with generic_plans() if self._planned_once and fetching else nullcontext():
+        # A read only: generic_plans rolls its block back, which would also drop row locks.
+        planned = self._planned_once and fetching and not self.query.select_for_update
+        with generic_plans() if planned else nullcontext():
             super()._fetch_all()
         if attach and self._iterable_class is ModelIterable and self._result_cache:
             from tierdesk.tickets.configuration import attach_configuration
