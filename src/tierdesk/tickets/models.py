@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.db.models.query import ModelIterable
 from simple_history.models import HistoricalRecords
 
 from tierdesk.accounts.models import SupportLevel
-from tierdesk.core.db import generic_plans
 from tierdesk.tickets.domain import PendingReason, Severity, Status
 
 
@@ -94,22 +92,13 @@ OPEN_STATUSES = [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     """Tickets that can come with their team, category and SLA plan taken from the per-process
-    configuration caches (``with_configuration``) instead of a query for each table, and be
-    read with a plan made once per connection (``planned_once``)."""
+    configuration caches (``with_configuration``) instead of a query for each table."""
 
     _with_configuration = False
-    _planned_once = False
 
     def with_configuration(self) -> TicketQuerySet:
         clone = self.all()
         clone._with_configuration = True
-        return clone
-
-    def planned_once(self) -> TicketQuerySet:
-        """Read with PostgreSQL's generic plan (``core.db.generic_plans``): only for a query
-        whose best plan is the same whatever its parameters (the agents' queues)."""
-        clone = self.all()
-        clone._planned_once = True
         return clone
 
     def prefetch_related(self, *lookups: Any) -> TicketQuerySet:  # type: ignore[override]
@@ -123,16 +112,11 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     def _clone(self) -> TicketQuerySet:
         clone = super()._clone()  # type: ignore[misc]
         clone._with_configuration = self._with_configuration
-        clone._planned_once = self._planned_once
         return clone
 
     def _fetch_all(self) -> None:
-        fetching = self._result_cache is None
-        attach = self._with_configuration and fetching
-        # A read only: generic_plans rolls its block back, which would also drop row locks.
-        planned = self._planned_once and fetching and not self.query.select_for_update
-        with generic_plans() if planned else nullcontext():
-            super()._fetch_all()
+        attach = self._with_configuration and self._result_cache is None
+        super()._fetch_all()
         if attach and self._iterable_class is ModelIterable and self._result_cache:
             from tierdesk.tickets.configuration import attach_configuration
 

@@ -57,14 +57,6 @@ def can(user: Any, action: str, ticket: Any) -> bool:
     return ticket.support_level <= _working_level(principal)
 
 
-def scoped_by_team(user: Any) -> bool:
-    """Whether the user's view of tickets is everything or a vendor agent's (teams, own
-    tickets, team-less ones at their level): a scope whose query plan fits every such user.
-    Contacts and partners are scoped by organization, whose sizes differ a thousandfold."""
-    principal = principal_of(user)
-    return principal.sees_everything or principal.role is Role.VENDOR_AGENT
-
-
 def sees_internal(user: Any) -> bool:
     """Internal notes and internal events are for the support side only."""
     return principal_of(user).is_staff_side

@@ -51,23 +51,6 @@ class TicketFilters:
     paused: bool | None = None
     due_before: datetime | None = None
 
-    def is_team_queue(self) -> bool:
-        """One team's open tickets and nothing narrower: the agents' team queue, whose best plan
-        is the same whichever team (an index scan of ``ticket_team_queue_idx``; checked with
-        EXPLAIN at 1M tickets). Other shapes keep a plan made for their values: a generic plan
-        for the desk's queue (``team_id IN (...)``) took 100 ms at 1M."""
-        narrowed = (
-            self.status, self.priority, self.support_level, self.assignee_id, self.unassigned,
-            self.organization_id, self.reporter_id, self.category_id, self.q, self.due_before,
-        )  # fmt: skip
-        flags = (self.is_emergency, self.breached, self.paused)
-        return (
-            self.active is True
-            and self.team_id is not None
-            and not any(narrowed)
-            and all(f is None for f in flags)
-        )
-
 
 ORDERINGS = {
     "queue": ("priority", "created_at", "id"),  # the agents' queue: most urgent, then oldest
@@ -88,11 +71,7 @@ def ticket_list(
         # Newest first by id, which follows creation: PostgreSQL then walks the search table
         # backwards and stops at a page of matches instead of sorting all of them.
         ordering = "newest_id" if ordering == "newest" else ordering
-    tickets = with_related(queryset).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
-    if ordering == "queue" and filters.is_team_queue() and policies.scoped_by_team(user):
-        # The same plan serves every team, agent and level: plan it once per connection.
-        tickets = cast(TicketQuerySet, tickets).planned_once()
-    return tickets
+    return with_related(queryset).order_by(*ORDERINGS.get(ordering, ORDERINGS["newest"]))
 
 
 def filtered(
@@ -119,11 +98,10 @@ def with_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def _apply_filters(queryset: QuerySet, filters: TicketFilters) -> QuerySet:
-    # The open statuses are written into the SQL (core.db): the queue's partial indexes name them.
     if filters.active is True:
-        queryset = queryset.filter(status__in_constants=OPEN_STATUSES)
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
     elif filters.active is False:
-        queryset = queryset.exclude(status__in_constants=OPEN_STATUSES)
+        queryset = queryset.exclude(status__in=OPEN_STATUSES)
     simple = {
         "status__in": filters.status,
         "priority__in": filters.priority,
