@@ -91,20 +91,11 @@ class Setup:
 
 
 def prepare(keyword: str | None) -> Setup:
-    from tierdesk.accounts.models import Agent
+    from datagen.cast import benchmark_people
     from tierdesk.crm.models import Organization
     from tierdesk.tickets.models import Ticket
 
-    l1 = (
-        Agent.objects.filter(support_level=1, is_manager=False, organization__kind="vendor")
-        .exclude(teams=None)
-        .select_related("user")
-        .order_by("user__username")
-        .first()
-    )
-    manager = Agent.objects.filter(is_manager=True).select_related("user").first()
-    if l1 is None or manager is None:
-        raise SystemExit("bench: no L1 vendor agent or manager: run bench/generate.py first")
+    l1, manager = benchmark_people()
     team_id = l1.teams.order_by("id").values_list("id", flat=True).first()
     organization = Organization.objects.filter(kind="customer", partner=None).order_by("id").first()
     l1_token, l1_id = _token(l1.user)

@@ -144,22 +144,6 @@ def measure(client: Any, paths: list[str], count: int, warmup: int) -> dict[str,
     }
 
 
-def people() -> tuple[Any, Any]:
-    from tierdesk.accounts.models import Agent
-
-    l1 = (
-        Agent.objects.filter(support_level=1, is_manager=False, organization__kind="vendor")
-        .exclude(teams=None)
-        .select_related("user")
-        .order_by("user__username")
-        .first()
-    )
-    manager = Agent.objects.filter(is_manager=True).select_related("user").first()
-    if l1 is None or manager is None:
-        raise SystemExit("bench: no L1 vendor agent or manager: run bench/generate.py first")
-    return l1, manager
-
-
 def ticket_paths(agent: Any, count: int, seed: int) -> list[str]:
     """Tickets the agent may see, at random among its teams' latest few thousand."""
     from tierdesk.tickets import policies
@@ -250,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.test import Client
 
+    from datagen.cast import benchmark_people
     from tierdesk.core.clock import now
     from tierdesk.tickets.models import Ticket
 
@@ -264,7 +249,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if clocked:
                     due = Ticket.objects.filter(sla_next_check_at__lte=now())
                     result["synthetic_overdue"] = due.count()
-            l1, manager = people()
+            l1, manager = benchmark_people()
             agent_client, manager_client = (
                 Client(HTTP_HOST="127.0.0.1"),
                 Client(HTTP_HOST="127.0.0.1"),

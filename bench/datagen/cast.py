@@ -177,3 +177,19 @@ def rng_name(prefix: str, n: int) -> str:
     """A stable display name for an agent."""
     seed = sum(map(ord, prefix)) + n
     return f"{FIRST[seed % len(FIRST)]} {LAST[(seed // 3) % len(LAST)]}"
+
+
+def benchmark_people() -> tuple[Agent, Agent]:
+    """Who the benchmarks sign in as: the first L1 vendor agent with a team (by username) and
+    a manager."""
+    l1 = (
+        Agent.objects.filter(support_level=1, is_manager=False, organization__kind="vendor")
+        .exclude(teams=None)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    manager = Agent.objects.filter(is_manager=True).select_related("user").first()
+    if l1 is None or manager is None:
+        raise SystemExit("bench: no L1 vendor agent or manager: run bench/generate.py first")
+    return l1, manager

@@ -4,7 +4,7 @@ shown with.
 
 An entry lives ``CACHE_SECONDS``. A change saved in this process clears the cache at once
 (connect ``ConfigCache.clear`` to the model's signals); other processes see it within
-``CACHE_SECONDS``, the same promise as the SLA plan cache (``tierdesk.sla.config``). Cached
+``CACHE_SECONDS`` (the SLA plans in ``tierdesk.sla.config`` are kept the same way). Cached
 model instances are shared between requests and threads: callers must not modify them.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 CACHE_SECONDS = 60.0
@@ -31,13 +31,26 @@ class ConfigCache:
         _every_cache.append(self)
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] > time.monotonic() - self.seconds:
-            return entry[1]
-        value = load()
-        with self._lock:
-            self._entries[key] = (time.monotonic(), value)
-        return value
+        return self.get_many([key], lambda missing: {key: load()})[key]
+
+    def get_many(
+        self, keys: Iterable[Hashable], load: Callable[[set[Hashable]], dict[Hashable, Any]]
+    ) -> dict[Hashable, Any]:
+        """The values of ``keys``; ``load(missing)`` loads those not cached, all in one go."""
+        fresh_after = time.monotonic() - self.seconds
+        found = {
+            key: entry[1]
+            for key in keys
+            if (entry := self._entries.get(key)) is not None and entry[0] > fresh_after
+        }
+        missing = set(keys) - found.keys()
+        if missing:
+            loaded = load(missing)
+            stamp = time.monotonic()
+            with self._lock:
+                self._entries.update({key: (stamp, value) for key, value in loaded.items()})
+            found.update(loaded)
+        return found
 
     def clear(self, *args: object, **kwargs: object) -> None:
         with self._lock:

@@ -1,24 +1,21 @@
 """Plans as the clocks need them: targets per priority and metric, and the escalation chain.
 
-Loaded in three queries for any number of plans and kept per process for ``CACHE_SECONDS``, so
-recomputing a ticket's clocks on an event costs no configuration queries. A change saved in
-this process clears the cache at once (signals in apps.py); other processes see it within
-``CACHE_SECONDS``. Calendars are cached separately by (id, revision), so they never go stale.
+Loaded in three queries for any number of plans and kept per process (``core.config_cache``: a
+minute), so recomputing a ticket's clocks on an event costs no configuration queries. A change
+saved in this process clears the cache at once (signals in apps.py); other processes see it
+within the minute. Calendars are cached separately by (id, revision), so they never go stale.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tierdesk.core.config_cache import ConfigCache
 from tierdesk.sla import clock
 from tierdesk.sla.calendars import clock_calendar
 from tierdesk.sla.models import DurationUnit, EscalationStep, Plan, Target
 from tierdesk.sla.timeline import TargetSpec
-
-CACHE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -28,8 +25,8 @@ class PlanConfig:
     steps: tuple[EscalationStep, ...]
 
 
-_cache: dict[int, tuple[float, PlanConfig]] = {}
-_lock = threading.Lock()
+PLANS = ConfigCache("SLA plans by id")
+DEFAULT_PLAN_ID = ConfigCache("the default SLA plan's id")
 
 
 def target_seconds(target: Target, calendar: clock.Calendar) -> int | None:
@@ -41,17 +38,7 @@ def target_seconds(target: Target, calendar: clock.Calendar) -> int | None:
 
 
 def plan_configs(plan_ids: Iterable[int | None]) -> dict[int, PlanConfig]:
-    wanted = {pk for pk in plan_ids if pk}
-    fresh_after = time.monotonic() - CACHE_SECONDS
-    found = {pk: entry[1] for pk in wanted if (entry := _cache.get(pk)) and entry[0] > fresh_after}
-    missing = wanted - set(found)
-    if missing:
-        loaded = _load(missing)
-        stamp = time.monotonic()
-        with _lock:
-            _cache.update({pk: (stamp, config) for pk, config in loaded.items()})
-        found.update(loaded)
-    return found
+    return PLANS.get_many({pk for pk in plan_ids if pk}, _load)  # type: ignore[arg-type, return-value]
 
 
 def _load(plan_ids: set[int]) -> dict[int, PlanConfig]:
@@ -73,20 +60,15 @@ def _load(plan_ids: set[int]) -> dict[int, PlanConfig]:
 
 def forget_plan_configs(*args: object, **kwargs: object) -> None:
     """Drop the cached plans (connected to saves of SLA configuration in this process)."""
-    global _default
-    with _lock:
-        _cache.clear()
-        _default = None
-
-
-_default: tuple[float, int | None] | None = None
+    PLANS.clear()
+    DEFAULT_PLAN_ID.clear()
 
 
 def default_plan() -> Plan | None:
     """The plan marked default, through the same cache (its id is looked up once a minute)."""
-    global _default
-    if _default is None or _default[0] < time.monotonic() - CACHE_SECONDS:
-        ids = Plan.objects.filter(is_default=True).order_by("id").values_list("id", flat=True)
-        _default = (time.monotonic(), ids.first())
-    plan_id = _default[1]
+    plan_id = DEFAULT_PLAN_ID.get("id", _default_plan_id)
     return plan_configs([plan_id])[plan_id].plan if plan_id else None
+
+
+def _default_plan_id() -> int | None:
+    return Plan.objects.filter(is_default=True).order_by("id").values_list("id", flat=True).first()

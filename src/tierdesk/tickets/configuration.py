@@ -41,24 +41,24 @@ def attach_configuration(tickets: Iterable[Ticket]) -> None:
     tickets = list(tickets)
     if not tickets:
         return
-    loaded = {"team_id", "category_id", "sla_plan_id"} - tickets[0].get_deferred_fields()
-    if "team_id" in loaded:
-        teams = _by_id(TEAMS, _teams, {t.team_id for t in tickets if t.team_id})
+    deferred = tickets[0].get_deferred_fields()
+    for name in ("team", "category", "sla_plan"):
+        column = f"{name}_id"
+        if column in deferred:
+            continue
+        by_id = _configuration(name, {getattr(t, column) for t in tickets} - {None})
+        field = Ticket._meta.get_field(name)
         for ticket in tickets:
-            _attach(ticket, "team", teams.get(ticket.team_id))  # type: ignore[arg-type]
-    if "category_id" in loaded:
-        wanted = {t.category_id for t in tickets if t.category_id}
-        categories = _by_id(CATEGORIES, _categories, wanted)
-        for ticket in tickets:
-            _attach(ticket, "category", categories.get(ticket.category_id))  # type: ignore[arg-type]
-    if "sla_plan_id" in loaded:
-        plans = plan_configs(t.sla_plan_id for t in tickets)
-        for ticket in tickets:
-            plan = plans.get(ticket.sla_plan_id) if ticket.sla_plan_id else None
-            _attach(ticket, "sla_plan", plan.plan if plan else None)
+            pk = getattr(ticket, column)
+            value = by_id.get(pk) if pk is not None else None
+            # A row missing even after a reload (deleted meanwhile) is left to lazy loading.
+            if pk is None or value is not None:
+                field.set_cached_value(ticket, value)  # type: ignore[union-attr]
 
 
-def _attach(ticket: Ticket, name: str, value: Any) -> None:
-    field = Ticket._meta.get_field(name)
-    if getattr(ticket, f"{name}_id") is None or value is not None:
-        field.set_cached_value(ticket, value)  # type: ignore[union-attr]
+def _configuration(name: str, ids: set[int]) -> dict[int, Any]:
+    if name == "sla_plan":
+        return {pk: config.plan for pk, config in plan_configs(ids).items()}
+    if name == "team":
+        return _by_id(TEAMS, _teams, ids)
+    return _by_id(CATEGORIES, _categories, ids)
