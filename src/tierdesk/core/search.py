@@ -64,6 +64,22 @@ def search_terms(query: str) -> list[str]:
     return _TERM.findall(query)
 
 
+def opening_document_sql(ticket_id_sql: str) -> str:
+    """PostgreSQL only: an INSERT of the search document of a ticket being opened, whose only
+    message is public, for a statement that inserts the ticket too (its rows are not visible to
+    the ``documents`` query yet). ``ticket_id_sql`` yields the new id; the one parameter is
+    ``opening_public_text(subject, body)``. Same document as ``documents`` would build."""
+    return (
+        "INSERT INTO tickets_search (ticket_id, public_vector, staff_vector)"
+        f" VALUES (({ticket_id_sql}), to_tsvector('{TS_CONFIG}', %s), NULL)"
+    )
+
+
+def opening_public_text(subject: str, body: str) -> str:
+    """The public text of a ticket with one public message (``documents`` in Python)."""
+    return (subject + " " + body[:MESSAGE_CHARS])[:DOCUMENT_CHARS]
+
+
 def index_ticket(ticket_id: int) -> None:
     """Bring the ticket's search document up to date (the services call it in their
     transaction, for a ticket that exists: nothing to prune)."""

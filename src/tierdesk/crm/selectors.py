@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core import fetch
 from tierdesk.core.errors import NotFound
 from tierdesk.crm import policies
 from tierdesk.crm.models import Contact, Organization, Product
@@ -21,12 +22,15 @@ def organization_list(*, user: Any, q: str | None = None) -> QuerySet[Organizati
 
 def organization_get(*, user: Any, pk: int, field: str | None = None) -> Organization:
     """One organization the user may see, else ``NotFound`` (another tenant's is no different).
-    Every new ticket reads one: no ordering or search, just the scoped primary-key lookup."""
-    organizations = policies.visible(user, policies.VIEW, Organization.objects.all())
-    found = organizations.select_related("partner").filter(pk=pk).order_by()[:1]
-    organization = next(iter(found), None)
-    if organization is None:
+    Every new ticket reads one: the row by primary key without ORM compilation, then the same
+    rule as ``visible`` (``policies.can``); its partner, if any, is attached the same way."""
+    organization = fetch.by_pk(Organization, pk)
+    if organization is None or not policies.can(user, policies.VIEW, organization):
         raise NotFound("No such organization.", field=field)
+    if organization.partner_id is not None:
+        organization.partner = fetch.by_pk(Organization, organization.partner_id)
+    else:
+        organization.partner = None
     return organization
 
 

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, transaction
 
 from tierdesk.accounts.models import Team
 from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
+from tierdesk.core.inserts import insert_columns, insert_fields, insert_values, mark_inserted
 from tierdesk.core.text import render_body
 from tierdesk.crm.models import Contact, Organization
+from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
 from tierdesk.sla.services import opening_clock_columns, plan_for
 from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity, severity_from_impact
 from tierdesk.tickets.models import (
+    PUBLIC_EVENT_KINDS,
     BodyFormat,
     Category,
     Channel,
@@ -27,9 +32,10 @@ from tierdesk.tickets.models import (
     MessageKind,
     Priority,
     Ticket,
+    TicketEvent,
     TicketType,
 )
-from tierdesk.tickets.services.base import actor_id, record, reindex
+from tierdesk.tickets.services.base import actor_id, reindex
 
 
 @dataclass(frozen=True)
@@ -87,50 +93,117 @@ def ticket_open(
         "channel": channel, "priority": chosen_priority, "emergency": is_emergency,
         "plan": getattr(plan, "pk", None),
     }  # fmt: skip
-    with transaction.atomic():
-        ticket = Ticket(
-            sla_plan=plan,
-            subject=subject.strip(),
-            type=type,
-            channel=channel,
-            organization=organization,
-            reporter=reporter,
-            created_by_id=actor_id(actor),
-            category=category,
-            product=product,
-            priority=chosen_priority,
-            priority_overridden=priority is not None,
-            severity=severity.value if severity else "",
-            impact_affected=impact.affected if impact else None,
-            impact_total=impact.total if impact else None,
-            impact_unit=impact.unit if impact else "",
-            is_emergency=is_emergency,
-            facts=clean_facts(facts),
-            team=team or default_team(organization, level=1),
-            created_at=at,
-            updated_at=at,
-        )
-        opened["severity"] = ticket.severity
-        # The clocks start with the ticket: computed before the insert, stored by it.
-        for column, value in opening_clock_columns(ticket, opened, at).items():
-            setattr(ticket, column, value)
-        ticket.save(force_insert=True)
-        by_agent = principal.is_agent
-        Message.objects.create(
-            ticket=ticket,
-            author_id=actor_id(actor),
-            author_contact=reporter if not by_agent else None,
-            kind=MessageKind.PUBLIC,
-            by_agent=by_agent,
-            channel=channel,
-            body=body,
-            body_format=body_format,
-            body_html=render_body(body, body_format),
-            created_at=at,
-        )
-        record(ticket, EventKind.OPENED, actor, at, clocks_stored=True, **opened)
-        reindex(ticket)
+    ticket = Ticket(
+        sla_plan=plan,
+        subject=subject.strip(),
+        type=type,
+        channel=channel,
+        organization=organization,
+        reporter=reporter,
+        created_by_id=actor_id(actor),
+        category=category,
+        product=product,
+        priority=chosen_priority,
+        priority_overridden=priority is not None,
+        severity=severity.value if severity else "",
+        impact_affected=impact.affected if impact else None,
+        impact_total=impact.total if impact else None,
+        impact_unit=impact.unit if impact else "",
+        is_emergency=is_emergency,
+        facts=clean_facts(facts),
+        team=team or default_team(organization, level=1),
+        created_at=at,
+        updated_at=at,
+    )
+    opened["severity"] = ticket.severity
+    # The clocks start with the ticket: computed before the insert, stored by it.
+    for column, value in opening_clock_columns(ticket, opened, at).items():
+        setattr(ticket, column, value)
+    by_agent = principal.is_agent
+    message = Message(
+        author_id=actor_id(actor),
+        author_contact=reporter if not by_agent else None,
+        kind=MessageKind.PUBLIC,
+        by_agent=by_agent,
+        channel=channel,
+        body=body,
+        body_format=body_format,
+        body_html=render_body(body, body_format),
+        created_at=at,
+    )
+    event = TicketEvent(
+        kind=EventKind.OPENED,
+        actor_id=actor_id(actor),
+        data=opened,
+        is_public=EventKind.OPENED in PUBLIC_EVENT_KINDS,
+        at=at,
+    )
+    _insert_opening(ticket, message, event)
+    if mail_may_follow(event.kind, event.data):
+        transaction.on_commit(partial(event_mail_on_commit, event.pk))
     return ticket
+
+
+def _insert_opening(ticket: Ticket, message: Message, event: TicketEvent) -> None:
+    """The ticket, its first message, its "opened" event and its search document (the clocks
+    ride in the ticket's row): one statement on PostgreSQL, which a ticket opened by API or
+    mail pays once instead of four compiled INSERTs and as many round trips."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+            message.ticket = event.ticket = ticket
+            message.save(force_insert=True)
+            event.save(force_insert=True)
+            reindex(ticket)
+        return
+    params = [
+        *insert_values(ticket, connection),
+        *_without_ticket(insert_values(message, connection), Message),
+        *_without_ticket(insert_values(event, connection), TicketEvent),
+        search.opening_public_text(ticket.subject, message.body),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_opening_sql(connection.alias), params)
+        ticket_id, message_id, event_id = cursor.fetchone()
+    mark_inserted(ticket, ticket_id, connection)
+    mark_inserted(message, message_id, connection)
+    mark_inserted(event, event_id, connection)
+    message.ticket = event.ticket = ticket
+
+
+@cache
+def _opening_sql(alias: str) -> str:
+    # A single statement commits as one: no BEGIN/COMMIT round trips around it. The rows of one
+    # part are invisible to the others (one snapshot), so each later part takes the new ticket's
+    # id from ``t`` and the search document is built from the parameters, not from the tables.
+    new_id = "SELECT id FROM t"
+    return (
+        f"WITH t AS ({_insert_sql(Ticket, alias)} RETURNING id),"
+        f" m AS ({_insert_sql(Message, alias, new_id)} RETURNING id),"
+        f" e AS ({_insert_sql(TicketEvent, alias, new_id)} RETURNING id),"
+        f" s AS ({search.opening_document_sql(new_id)})"
+        " SELECT t.id, m.id, e.id FROM t, m, e"
+    )
+
+
+def _insert_sql(model: type[models.Model], alias: str, ticket_id_sql: str = "") -> str:
+    """``INSERT INTO table (columns) VALUES (%s, ...)``; with ``ticket_id_sql`` the ticket_id
+    column's value is that subquery instead of a parameter."""
+    fields = insert_fields(model)
+    values = [
+        f"({ticket_id_sql})" if ticket_id_sql and field.attname == "ticket_id" else "%s"
+        for field in fields
+    ]
+    table = connections[alias].ops.quote_name(model._meta.db_table)
+    columns = insert_columns(model, alias)
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(values)})"
+
+
+def _without_ticket(values: list[Any], model: type[models.Model]) -> list[Any]:
+    """The values minus the ticket_id's, which ``_insert_sql`` made a subquery."""
+    position = [field.attname for field in insert_fields(model)].index("ticket_id")
+    return values[:position] + values[position + 1 :]
 
 
 def _check_may_open(actor: Any, organization: Organization) -> None:
