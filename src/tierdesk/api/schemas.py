@@ -40,10 +40,15 @@ class PageOut(Schema):
     has_next: bool
 
 
-def paginate(queryset: QuerySet | list, paging: PageParams, build: Any) -> dict[str, Any]:
-    """One query for a page of any size: rows ``page_size + 1`` tell whether a next page exists."""
+def paginate(
+    queryset: QuerySet | list, paging: PageParams, build: Any, fetch: Any = None
+) -> dict[str, Any]:
+    """One query for a page of any size: rows ``page_size + 1`` tell whether a next page exists.
+
+    ``fetch(queryset, start, stop)`` reads the rows when slicing the queryset would not do."""
     start = (paging.page - 1) * paging.page_size
-    rows = list(queryset[start : start + paging.page_size + 1])
+    stop = start + paging.page_size + 1
+    rows = list(queryset[start:stop]) if fetch is None else fetch(queryset, start, stop)
     return {
         "items": [build(row) for row in rows[: paging.page_size]],
         "page": paging.page,

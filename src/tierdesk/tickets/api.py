@@ -126,7 +126,7 @@ def ticket_list(request: ApiRequest, filters: Query[TicketQuery], paging: Query[
         ),
         ordering=filters.ordering,
     )
-    return json_response(paginate(found, paging, ticket_out))
+    return json_response(paginate(found, paging, ticket_out, fetch=selectors.ticket_page))
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS}, url_name="ticket_open")
