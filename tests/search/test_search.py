@@ -7,6 +7,7 @@ that is the moment under test. ``serialized_rollback`` puts the seeded rows back
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from tierdesk.core import search
 from tierdesk.tickets import services
@@ -39,6 +40,17 @@ def test_a_ticket_is_found_by_a_word_of_a_later_reply_once_the_reply_returns(wor
     services.ticket_reply(actor=world.l1, ticket=ticket, body="Please update the firmware.")
     assert found(world.acme_contact, "firmware") == {ticket.subject}
     assert found(world.l1, "firmware printer") == {ticket.subject}
+
+
+def test_changes_made_while_indexing_is_deferred_are_findable_when_the_block_ends(world):
+    ticket = open_ticket(world)
+    other = open_ticket(world, subject="Scanner is slow")
+    with transaction.atomic(), search.indexing_deferred():
+        services.ticket_reply(actor=world.l1, ticket=ticket, body="Please update the firmware.")
+        services.ticket_note(actor=world.l1, ticket=other, body="Firmware bug, known.")
+        assert found(world.l1, "firmware") == set()  # written once, at the end
+    assert found(world.l1, "firmware") == {ticket.subject, other.subject}
+    assert found(world.acme_contact, "firmware") == {ticket.subject}
 
 
 def test_every_word_of_the_query_must_occur_somewhere_in_the_ticket(world):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from tierdesk.core.errors import Conflict, InvalidInput, InvalidTransition, MissingFacts, NotFound
 from tierdesk.tickets import services
@@ -163,6 +164,15 @@ def test_a_contact_may_not_write_internal_notes(world):
     with pytest.raises(Exception) as refused:
         services.ticket_note(actor=world.acme_contact, ticket=ticket, body="hi")
     assert getattr(refused.value, "status", None) == 403
+
+
+def test_a_refused_reply_leaves_the_callers_transaction_usable(world):
+    ticket = open_acme_ticket(world)
+    with transaction.atomic():
+        with pytest.raises(InvalidInput):
+            services.ticket_reply(actor=world.l1, ticket=ticket, body="Hi", body_format="rtf")
+        services.ticket_reply(actor=world.l1, ticket=ticket, body="Looking into it.")
+    assert ticket.messages.count() == 2
 
 
 def test_an_empty_reply_is_refused_with_the_field(world):

@@ -6,12 +6,17 @@ per message:
 1. Every raw message of the batch is stored with one multi-row INSERT (one commit), under its
    unique key, before any processing. A key already stored (another delivery) is left alone.
 2. One transaction processes the batch: it locks the batch's rows (in id order, so concurrent
-   batches cannot deadlock), looks up the senders in one query, and gives each message a
-   savepoint of its own. An error rolls back only that message's savepoint; the message is
-   marked ``failed`` with its traceback in the same transaction, for an admin to retry. The
-   outcomes of the others are written together at the end (one UPDATE). A message that failed
-   on a clash with another writer (``Conflict``, a deadlock) is tried once more on its own after
-   the batch committed.
+   batches cannot deadlock), looks up the senders, the tickets the mails name and those
+   tickets' SLA histories in one query each, and processes the messages in one savepoint. If
+   any message fails, that savepoint is rolled back and the batch is processed again with a
+   savepoint per message: an error then rolls back only that message's savepoint; the message
+   is marked ``failed`` with its traceback in the same transaction, for an admin to retry.
+   (Nothing of the first pass is kept, so the outcome is the one a savepoint per message gives;
+   a batch that goes through, nearly every one, saves two round trips per message.) The
+   outcomes of the others are written together at the end (one UPDATE), and the search
+   documents of the tickets the batch changed are rewritten once, set-based, before the commit.
+   A message that failed on a clash with another writer (``Conflict``, a deadlock) is tried
+   once more on its own after the batch committed.
 3. The acknowledgements of the batch's new tickets are inserted together at the end of the
    transaction and handed to the worker as one task; they commit with their tickets or not at
    all.
@@ -22,17 +27,20 @@ per message:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import OperationalError, transaction
 
+from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict
 from tierdesk.mail import parsing
-from tierdesk.mail.models import InboundMessage, InboundStatus, IntakeAction, Mailbox, OutboundMail
+from tierdesk.mail.models import InboundMessage, InboundStatus, IntakeAction, Mailbox
 from tierdesk.mail.outbound import outbound_queue_rows
+from tierdesk.mail.rows import insert_rows
 from tierdesk.mail.senders import known_contacts
 from tierdesk.mail.services import (
     FIRST_MESSAGE,
@@ -43,14 +51,18 @@ from tierdesk.mail.services import (
     inbound_fail,
     inbound_process,
     inbound_row,
+    known_tickets,
     process_locked,
     result_of,
 )
+from tierdesk.sla.clocks import events_preloaded, preloaded_events_forget
 from tierdesk.tickets.models import Message
 
 # Raw bytes per INSERT: a batch of large messages is stored in a few statements, not one
 # statement of hundreds of megabytes.
 STORE_BYTES = 16 * 1024 * 1024
+# Rows per INSERT: well inside SQLite's limit on parameters (32,766) however large the batch.
+STORE_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -85,14 +97,14 @@ def _store(rows: list[InboundMessage]) -> None:
     for chunk in _chunks(unique):
         # Outside a transaction this is its own committed transaction; ON CONFLICT DO NOTHING
         # (INSERT OR IGNORE on SQLite) leaves other deliveries' rows alone.
-        InboundMessage.objects.bulk_create(chunk, ignore_conflicts=True)
+        insert_rows(chunk, ignore_conflicts=True)
 
 
 def _chunks(rows: list[InboundMessage]) -> Iterator[list[InboundMessage]]:
     chunk: list[InboundMessage] = []
     size = 0
     for row in rows:
-        if chunk and size + len(row.raw) > STORE_BYTES:
+        if chunk and (size + len(row.raw) > STORE_BYTES or len(chunk) == STORE_ROWS):
             yield chunk
             chunk, size = [], 0
         chunk.append(row)
@@ -101,61 +113,117 @@ def _chunks(rows: list[InboundMessage]) -> Iterator[list[InboundMessage]]:
         yield chunk
 
 
+@dataclass(frozen=True)
+class _Work:
+    """One message of the batch to process: where its result goes, the row this batch stored
+    (``stored``) and the locked row (``inbound``; ``None`` if it is gone)."""
+
+    index: int
+    inbound: InboundMessage | None
+    stored: InboundMessage
+    mail: parsing.ParsedMail
+    recipients: list[str]
+
+
+@dataclass
+class _Pass:
+    """What one pass over the batch produced."""
+
+    lookups: Lookups
+    results: dict[int, IngestResult] = field(default_factory=dict)
+    again: list[tuple[int, InboundMessage]] = field(default_factory=list)  # clashed: one more try
+
+
 def _process(
     rows: list[InboundMessage],
     parsed: list[parsing.ParsedMail],
     deliveries: Sequence[Delivery],
 ) -> list[IngestResult]:
-    results: dict[int, IngestResult] = {}
     first_of: dict[str, int] = {}  # key: index of its first delivery in the batch
-    again: list[tuple[int, InboundMessage]] = []
-    with transaction.atomic():
-        locked = {
-            row.key: row
-            for row in InboundMessage.objects.select_for_update()
-            .defer("raw")
-            .filter(key__in=[row.key for row in rows])
-            .order_by("pk")
-        }
-        acknowledgements: list[OutboundMail] = []
-        finished: list[tuple[InboundMessage, Outcome]] = []
-        lookups = Lookups(
-            contacts=known_contacts(mail.from_address for mail in parsed),
-            acknowledgements=acknowledgements,
-            finished=finished,
-        )
-        for index, (row, mail, delivery) in enumerate(zip(rows, parsed, deliveries, strict=True)):
-            if row.key in first_of:  # the same message twice in one batch
-                continue
-            first_of[row.key] = index
-            inbound = locked.get(row.key)
-            results[index], clashed = _one(inbound, row, mail, list(delivery.recipients), lookups)
-            if clashed and inbound is not None:
-                again.append((index, inbound))
+    for index, row in enumerate(rows):
+        first_of.setdefault(row.key, index)
+    # Search documents are written once for the whole batch, in its transaction (still
+    # findable at the same commit as the messages).
+    with transaction.atomic(), search.indexing_deferred():
+        done = _run(_locked_work(rows, parsed, deliveries, first_of))
+        finished = done.lookups.finished or []
         _finish_many([_finished(inbound, outcome) for inbound, outcome in finished])
-        outbound_queue_rows(acknowledgements)
-    for index, inbound in again:
+        outbound_queue_rows(done.lookups.acknowledgements or [])
+    for index, inbound in done.again:
         # A clash with another writer (compare-and-set, two batches locking the same tickets
         # in opposite order) is over once this batch committed: the message gets one more try
         # on its own, as a single delivery.
-        results[index] = inbound_process(
+        done.results[index] = inbound_process(
             inbound, parsed[index], recipients=list(deliveries[index].recipients)
         )
     return [
-        results[index] if first_of[row.key] == index else _again(results[first_of[row.key]])
+        done.results[index]
+        if first_of[row.key] == index
+        else _again(done.results[first_of[row.key]])
         for index, row in enumerate(rows)
     ]
 
 
-def _one(
-    inbound: InboundMessage | None,
-    stored: InboundMessage,
-    mail: parsing.ParsedMail,
-    recipients: list[str],
-    lookups: Lookups,
-) -> tuple[IngestResult, bool]:
-    """Process one locked message in a savepoint of its own; the result, and whether it failed
-    on a clash with another writer (worth one more try after the batch)."""
+def _locked_work(
+    rows: list[InboundMessage],
+    parsed: list[parsing.ParsedMail],
+    deliveries: Sequence[Delivery],
+    first_of: dict[str, int],
+) -> list[_Work]:
+    """The first delivery of each message, with its stored row locked (in id order, so
+    concurrent batches cannot deadlock on them)."""
+    locked = {
+        row.key: row
+        for row in InboundMessage.objects.select_for_update()
+        .defer("raw")
+        .filter(key__in=list(first_of))
+        .order_by("pk")
+    }
+    recipients = [list(delivery.recipients) for delivery in deliveries]
+    return [
+        _Work(index, locked.get(key), rows[index], parsed[index], recipients[index])
+        for key, index in first_of.items()
+    ]
+
+
+def _run(work: list[_Work]) -> _Pass:
+    """Every message in one savepoint first: nearly every batch succeeds whole, and a savepoint
+    per message costs two round trips each. If any message fails, that savepoint is rolled back
+    and the batch is done again with a savepoint per message, where a failure stays that
+    message's (as if it had been so from the start: nothing of the first pass is kept)."""
+    try:
+        with transaction.atomic():
+            # On copies of the locked rows: processing notes things on them (the mailbox found
+            # by address), which a pass rolled back must not leave behind for the next.
+            copies = [replace(item, inbound=copy.copy(item.inbound)) for item in work]
+            return _pass(copies, isolated=False)
+    except Exception:
+        return _pass(work, isolated=True)
+
+
+def _pass(work: list[_Work], *, isolated: bool) -> _Pass:
+    lookups = Lookups(
+        contacts=known_contacts(item.mail.from_address for item in work),
+        tickets=known_tickets(item.mail for item in work),
+        acknowledgements=[],
+        finished=[],
+    )
+    done = _Pass(lookups)
+    # The replies' tickets' histories, read once for their SLA clocks.
+    replied = [pk for pk, ticket in (lookups.tickets or {}).items() if ticket is not None]
+    with events_preloaded(replied):
+        for item in work:
+            done.results[item.index], clashed = _one(item, lookups, isolated=isolated)
+            if clashed and item.inbound is not None:
+                done.again.append((item.index, item.inbound))
+    return done
+
+
+def _one(item: _Work, lookups: Lookups, *, isolated: bool) -> tuple[IngestResult, bool]:
+    """Process one locked message; the result, and whether it failed on a clash with another
+    writer (worth one more try after the batch). ``isolated``: in a savepoint of its own, a
+    failure marks the message failed; otherwise the failure ends the pass."""
+    inbound, stored, mail = item.inbound, item.stored, item.mail
     if inbound is None:  # deleted between the INSERT and the lock (an admin): nothing to do
         return IngestResult(IntakeAction.FAILED, None, "the stored message is gone"), False
     if inbound.status == InboundStatus.PROCESSED:
@@ -166,15 +234,22 @@ def _one(
         inbound.mailbox = stored.mailbox
     if inbound.truncated:
         mail = parsing.parse(bytes(inbound.raw))
+    if not isolated:
+        return result_of(inbound, process_locked(inbound, mail, item.recipients, lookups)), False
     acknowledgements, finished = lookups.acknowledgements or [], lookups.finished or []
     marks = len(acknowledgements), len(finished)
     try:
         with transaction.atomic():
-            outcome = process_locked(inbound, mail, recipients, lookups)
+            outcome = process_locked(inbound, mail, item.recipients, lookups)
     except Exception as exc:
-        # Rolled back with the savepoint: neither answered nor finished.
+        # Rolled back with the savepoint: neither answered nor finished; and the tickets and
+        # histories looked up for the batch may hold what was rolled back (a version, an
+        # event): the messages after it look theirs up again.
         del acknowledgements[marks[0] :]
         del finished[marks[1] :]
+        if lookups.tickets:
+            lookups.tickets.clear()
+        preloaded_events_forget()
         return inbound_fail(inbound, exc), isinstance(exc, Conflict | OperationalError)
     return result_of(inbound, outcome), False
 

@@ -41,6 +41,7 @@ from tierdesk.mail.models import (
     OutboundStatus,
 )
 from tierdesk.mail.parsing import REPLY_MARKER, normalize_subject
+from tierdesk.mail.rows import insert_rows
 from tierdesk.mail.threading import loop_id, new_message_id
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ def outbound_queue_rows(mails: list[OutboundMail]) -> None:
     INSERT and have them sent after commit by one task."""
     if not mails:
         return
-    OutboundMail.objects.bulk_create(mails)
+    insert_rows(mails)
     _schedule_send(*(mail.pk for mail in mails))
 
 

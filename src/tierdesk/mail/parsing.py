@@ -29,6 +29,9 @@ SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv|fw|fwd|wg|tr|antw|vs)\s*(\[\d+\])
 EMERGENCY = re.compile(r"\[\s*emergency\s*\]", re.I)
 WROTE_LINE = re.compile(r"^.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|skrev):\s*$", re.I)
 CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+# The same characters as a pattern: ``str.translate`` with a mapping costs microseconds per call
+# even on short ASCII text and a millisecond on a long non-ASCII body; the regex scan does not.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def clean_text(value: str) -> str:
         except UnicodeDecodeError:
             value = raw.decode("cp1252", "replace")
         value = value.encode("utf-8", "replace").decode("utf-8")
-    return value.translate(CONTROL)
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 def one_line(value: str, limit: int = 998) -> str:
@@ -175,7 +178,7 @@ def parse(raw: bytes) -> ParsedMail:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # the parser is lenient; this guards against its own bugs
         mail.defects.append(f"unparseable: {exc!r}")
-        mail.text = raw.decode("utf-8", "replace").translate(CONTROL)
+        mail.text = CONTROL_CHARACTERS.sub("", raw.decode("utf-8", "replace"))
         return mail
     _read_headers(message, mail)
     _read_parts(message, mail)

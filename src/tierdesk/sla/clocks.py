@@ -8,7 +8,11 @@ clocks care about, so the stored columns never lag behind the timeline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import json
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -168,8 +172,47 @@ def _runs(ticket: Any, events: Sequence[EventFact]) -> tuple[dict[str, list[Span
     return runs, {NEXT_UPDATE: agent_replies}
 
 
+# Events read beforehand for a block of work (``events_preloaded``): ticket id -> its events.
+_preloaded: ContextVar[dict[int, list[EventFact]] | None] = ContextVar(
+    "sla_preloaded_events", default=None
+)
+
+
 def load_events(ticket: Any) -> list[EventFact]:
+    preloaded = (_preloaded.get() or {}).get(ticket.pk)
+    if preloaded is not None:
+        return list(preloaded)
     return load_events_of([ticket.pk])[ticket.pk]
+
+
+@contextmanager
+def events_preloaded(ticket_ids: Collection[int]) -> Iterator[None]:
+    """Read these tickets' events in one query for every clock computation of the block (a
+    batch of mail replies) instead of one query per change. ``event_recorded`` keeps them
+    current as the block writes events; a caller that rolls part of its work back (a failed
+    message's savepoint) calls ``preloaded_events_forget``, and they are read again as needed.
+    """
+    token = _preloaded.set(load_events_of(list(ticket_ids)) if ticket_ids else {})
+    try:
+        yield
+    finally:
+        _preloaded.reset(token)
+
+
+def event_recorded(ticket_id: int, kind: str, at: datetime, data: dict[str, Any]) -> None:
+    """An event was just written: a preloaded history of its ticket takes it in, in order."""
+    events = (_preloaded.get() or {}).get(ticket_id)
+    if events is not None:
+        # As read back from the JSON column (tuples become lists), so both paths agree.
+        fact = EventFact(kind, at, json.loads(json.dumps(data)))
+        bisect.insort(events, fact, key=lambda event: event.at)
+
+
+def preloaded_events_forget() -> None:
+    """Drop the preloaded histories: they may hold events that were rolled back."""
+    preloaded = _preloaded.get()
+    if preloaded is not None:
+        preloaded.clear()
 
 
 def load_events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventFact]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -63,7 +64,7 @@ def _outcome(
     if inbound.truncated:
         return _too_large(inbound, parsed, verdict, mailbox)
     sender = sender_resolve(parsed.from_address, parsed.from_name, known=lookups.contacts)
-    ticket = find_ticket(parsed, sender)
+    ticket = find_ticket(parsed, sender, known=lookups.tickets)
     if ticket is not None:
         return _append(inbound, parsed, sender, ticket)
     return _open(inbound, parsed, sender, verdict, mailbox, lookups)
@@ -84,15 +85,15 @@ def mailbox_for(addresses: list[str]) -> Mailbox | None:
     return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
 
 
-def find_ticket(parsed: parsing.ParsedMail, sender: Sender) -> Ticket | None:
+def find_ticket(
+    parsed: parsing.ParsedMail, sender: Sender, *, known: dict[int, Ticket | None] | None = None
+) -> Ticket | None:
     """Our signed Message-IDs first; then a Message-ID of earlier mail on a ticket, or the
-    subject tag, but those only from the requester, people on the ticket, or agents."""
-    # No select_related: the checks and the reply read only the ticket's own columns (a
-    # partner agent's check loads the organization when it needs it).
-    tickets = Ticket.objects.all()
+    subject tag, but those only from the requester, people on the ticket, or agents.
+    ``known``: tickets looked up beforehand (``known_tickets``); others are looked up here."""
     pk = ticket_pk_from_thread(parsed.thread_ids)
     if pk is not None:
-        ticket = tickets.filter(pk=pk).first()
+        ticket = _ticket(pk, known)
         if ticket is not None:
             return ticket
     candidates: list[int] = []
@@ -100,15 +101,40 @@ def find_ticket(parsed: parsing.ParsedMail, sender: Sender) -> Ticket | None:
         candidates += InboundMessage.objects.filter(
             message_id__in=parsed.thread_ids[:20], ticket__isnull=False
         ).values_list("ticket_id", flat=True)[:5]
-    for number in parsing.ticket_tags(parsed.subject, settings.TIERDESK_TICKET_PREFIX):
-        candidate = Ticket.pk_from_reference(number)
-        if candidate is not None:
-            candidates.append(candidate)
+    candidates += _tagged(parsed)
     for candidate in dict.fromkeys(candidates):
-        ticket = tickets.filter(pk=candidate).first()
+        ticket = _ticket(candidate, known)
         if ticket is not None and is_on_ticket(sender, ticket):
             return ticket
     return None
+
+
+def known_tickets(mails: Iterable[parsing.ParsedMail]) -> dict[int, Ticket | None]:
+    """The tickets many mails name by our Message-IDs or subject tags, in one query, for
+    ``find_ticket``; an id that is no ticket maps to ``None``. (Ids from other people's
+    Message-IDs need a lookup of stored mail: ``find_ticket`` makes it when it comes to it.)"""
+    wanted: set[int] = set()
+    for parsed in mails:
+        pk = ticket_pk_from_thread(parsed.thread_ids)
+        wanted.update(_tagged(parsed) + ([pk] if pk is not None else []))
+    if not wanted:
+        return {}
+    found = Ticket.objects.in_bulk(wanted)
+    return {pk: found.get(pk) for pk in wanted}
+
+
+def _tagged(parsed: parsing.ParsedMail) -> list[int]:
+    """The ticket ids of the subject's ``[TD-1042]`` tags."""
+    numbers = parsing.ticket_tags(parsed.subject, settings.TIERDESK_TICKET_PREFIX)
+    return [pk for pk in map(Ticket.pk_from_reference, numbers) if pk is not None]
+
+
+def _ticket(pk: int, known: dict[int, Ticket | None] | None) -> Ticket | None:
+    # No select_related: the checks and the reply read only the ticket's own columns (a
+    # partner agent's check loads the organization when it needs it).
+    if known is not None and pk in known:
+        return known[pk]
+    return Ticket.objects.filter(pk=pk).first()
 
 
 def is_on_ticket(sender: Sender, ticket: Ticket) -> bool:

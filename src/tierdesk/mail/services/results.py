@@ -55,6 +55,10 @@ class Lookups:
 
     # Senders found beforehand by exact address (``senders.known_contacts``).
     contacts: dict[str, Contact] | None = None
+    # Tickets the batch's mails name (our signed Message-IDs, subject tags), looked up
+    # beforehand by ``known_tickets``; ``None`` for an id that is no ticket. The batch shares
+    # each object among its mails, so a second reply to a ticket sees the first one's version.
+    tickets: dict[int, Ticket | None] | None = None
     # Mailbox by the addresses a mail was sent to.
     mailboxes: dict[tuple[str, ...], Mailbox | None] = field(default_factory=dict)
     # A batch collects its acknowledgements and stores them at its end (one INSERT, one task);

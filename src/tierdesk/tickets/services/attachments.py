@@ -17,7 +17,7 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
 from tierdesk.tickets.domain import Action
 from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket
-from tierdesk.tickets.services.base import check, record
+from tierdesk.tickets.services.base import check, insert, record
 
 CHUNK = 64 * 1024
 
@@ -59,10 +59,12 @@ def attachment_add(
         size=size, sha256=digest, fact=fact, is_internal=internal,
         uploaded_by_id=getattr(actor, "pk", None), created_at=at,
     )  # fmt: skip
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (the composer's post, the mail intake): those
+    # callers roll their whole unit back on an error, and the checks above come first.
+    with transaction.atomic(savepoint=False):
         stream.seek(0)
         attachment.file.save(name, File(stream), save=False)
-        attachment.save()
+        insert(attachment)
         record(
             ticket, EventKind.ATTACHED, actor, at, public=not internal,
             attachment=attachment.pk, filename=name, size=size, fact=fact,

@@ -18,6 +18,7 @@ from tierdesk.tickets.services.base import (
     actor_id,
     change_and_record,
     check,
+    insert,
     record,
     reindex,
 )
@@ -33,7 +34,7 @@ def ticket_reply(
 ) -> Message:
     """A public reply. A customer's reply to a closed ticket opens a linked follow-up instead."""
     check(actor, Action.REPLY, ticket)
-    _check_body(body)
+    _check_body(body, body_format)
     principal = principal_of(actor)
     if ticket.status == Status.CLOSED:
         if principal.role is not Role.CONTACT and not principal.sees_everything:
@@ -42,7 +43,7 @@ def ticket_reply(
     by_agent = principal.is_agent
     at = now()
     new_status = status_after_reply(ticket.status, by_agent=by_agent, public=True)
-    with transaction.atomic():
+    with _all_or_nothing():
         changes: dict[str, Any] = {}
         if new_status != ticket.status:
             changes.update(status=new_status, pending_reason="", pending_note="")
@@ -62,9 +63,9 @@ def ticket_note(
 ) -> Message:
     """An internal note: support's working notes, never shown to the customer."""
     check(actor, Action.NOTE, ticket)
-    _check_body(body)
+    _check_body(body, body_format)
     at = now()
-    with transaction.atomic():
+    with _all_or_nothing():
         message = _add_message(
             ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
         )
@@ -73,9 +74,21 @@ def ticket_note(
     return message
 
 
-def _check_body(body: str) -> None:
+def _all_or_nothing() -> transaction.Atomic:
+    """A transaction of its own when called alone; inside a caller's, no savepoint. Every
+    caller that runs these in its transaction rolls the whole of it (or its own savepoint) back
+    on an error anyway (the composer's post with its files, the mail intake), so a savepoint
+    here would only cost two round trips per message. The refusals (checks, an empty body) come
+    before it and leave the caller's transaction usable."""
+    return transaction.atomic(savepoint=False)
+
+
+def _check_body(body: str, body_format: str) -> None:
+    # Checked before the transaction: a refusal leaves a caller's transaction usable.
     if not body or not body.strip():
         raise InvalidInput("The message is empty.", field="body")
+    if body_format not in BodyFormat.values:
+        raise InvalidInput(f"Unknown body format {body_format!r}.", field="body_format")
 
 
 def _add_message(
@@ -87,10 +100,8 @@ def _add_message(
     channel: str,
     at: Any,
 ) -> Message:
-    if body_format not in BodyFormat.values:
-        raise InvalidInput(f"Unknown body format {body_format!r}.", field="body_format")
     principal = principal_of(actor)
-    return Message.objects.create(
+    message = Message(
         ticket=ticket,
         author_id=actor_id(actor),
         author_contact_id=principal.contact_id,
@@ -102,6 +113,8 @@ def _add_message(
         body_html=render_body(body, body_format),
         created_at=at,
     )
+    insert(message)
+    return message
 
 
 def _follow_up(actor: Any, closed: Ticket, body: str, body_format: str, channel: str) -> Message:
