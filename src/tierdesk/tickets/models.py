@@ -260,6 +260,11 @@ class Ticket(models.Model):
             ),
         ]
 
+    # The first message of a ticket this process has just opened (set by ``ticket_open``, None
+    # on a ticket read from the database): the mail intake attaches files to it without
+    # reading it back.
+    opening_message: Message | None = None
+
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 

@@ -203,7 +203,7 @@ def _open(
     )  # fmt: skip
     message: Message | str = FIRST_MESSAGE
     if parsed.attachments:
-        message = ticket.messages.get()
+        message = ticket.opening_message or ticket.messages.get()
         _attach(actor, message, parsed)
     reason = ("emergency " if emergency else "") + f"from {sender.label}"
     if verdict.automatic:

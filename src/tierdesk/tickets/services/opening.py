@@ -139,6 +139,7 @@ def ticket_open(
         at=at,
     )
     _insert_opening(ticket, message, event)
+    ticket.opening_message = message
     if mail_may_follow(event.kind, event.data):
         transaction.on_commit(partial(event_mail_on_commit, event.pk))
     return ticket
