@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import DEFERRED, Model, QuerySet
+from django.db.models import QuerySet
 
 from tierdesk.accounts import policies
 from tierdesk.accounts.models import Agent, ApiToken, Team, User, hash_token
 from tierdesk.accounts.principal import Principal, known_team_ids, principal_of
 from tierdesk.core.errors import NotFound
+from tierdesk.core.fetch import ModelColumns
 from tierdesk.crm.models import Contact, Organization
 
 # Longer than any token ApiToken.generate() makes: anything longer is not worth hashing.
@@ -47,57 +48,6 @@ def user_with_principal(pk: int) -> User | None:
     page: see ``tierdesk.accounts.backends``)."""
     row = _principal_row("", f"{User._meta.db_table} u", "u.id = %s", pk)
     return None if row is None else _user_from_row(row, 0)
-
-
-class ModelColumns:
-    """One model's columns in a hand-written SELECT, and the instance built back from them as
-    ``select_related`` would: the ORM's own converters, then ``Model.from_db``.
-
-    ``names`` (attnames) loads only those columns; the others are deferred (loaded on access).
-    """
-
-    def __init__(self, model: type[Model], alias: str, names: Iterable[str] | None = None):
-        wanted = set(names) if names is not None else None
-        everything = model._meta.concrete_fields
-        self.model, self.alias, self.width = model, alias, len(everything)
-        self.attnames = [f.attname for f in everything]
-        self.fields = [f for f in everything if wanted is None or f.attname in wanted]
-        self.slots = [everything.index(f) for f in self.fields]
-        self.pk_at = self.fields.index(model._meta.pk)
-        self._converters: dict[str, list[tuple[int, Any, list[Any]]]] = {}
-
-    def sql(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(str(f.column))}" for f in self.fields)
-
-    def build(self, row: Sequence[Any], start: int, db: Any) -> Any:
-        """The instance from ``row[start:]`` read on connection ``db``, or ``None`` if an
-        outer join found none."""
-        values = row[start : start + len(self.fields)]
-        if values[self.pk_at] is None:
-            return None
-        full: list[Any] = [DEFERRED] * self.width
-        for slot, value in zip(self.slots, values, strict=True):
-            full[slot] = value
-        for slot, col, converters in self.converters(db):
-            value = full[slot]
-            for convert in converters:
-                value = convert(value, col, db)
-            full[slot] = value
-        return self.model.from_db(db.alias, self.attnames, full)
-
-    def converters(self, db: Any) -> list[tuple[int, Any, list[Any]]]:
-        """The columns the ORM's compiler would convert: their slots, expressions, converters."""
-        found = self._converters.get(db.vendor)
-        if found is None:
-            found = []
-            for slot, field in zip(self.slots, self.fields, strict=True):
-                col = field.get_col(self.alias)
-                converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
-                if converters:
-                    found.append((slot, col, converters))
-            self._converters[db.vendor] = found
-        return found
 
 
 _TOKEN = ModelColumns(ApiToken, "tk")

@@ -1,4 +1,5 @@
-"""One row by primary key, without the ORM's per-call query compilation.
+"""Rows read without the ORM's per-call query compilation: one by primary key (``by_pk``), and
+the columns of a model in a hand-written SELECT built back into instances (``ModelColumns``).
 
 ``Model.objects.get(pk=...)`` spends about 0.4 ms of Python building its SQL before the database
 sees it, three times what the lookup itself costs (measured: 547 vs 179 µs CPU per call at
@@ -10,10 +11,12 @@ Callers still check permissions on what they get (``policies.can``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connection, connections, models, router
+from django.db.models import DEFERRED, Model
 
 
 def by_pk[M: models.Model](model: type[M], pk: Any) -> M | None:
@@ -40,3 +43,54 @@ def _select_by_pk(model: type[models.Model], alias: str) -> tuple[str, list[str]
     columns = ", ".join(quote(str(field.column)) for field in fields)
     table, pk = quote(model._meta.db_table), quote(str(model._meta.pk.column))
     return f"SELECT {columns} FROM {table} WHERE {pk} = %s", [f.attname for f in fields]
+
+
+class ModelColumns:
+    """One model's columns in a hand-written SELECT, and the instance built back from them as
+    ``select_related`` would: the ORM's own converters, then ``Model.from_db``.
+
+    ``names`` (attnames) loads only those columns; the others are deferred (loaded on access).
+    """
+
+    def __init__(self, model: type[Model], alias: str, names: Iterable[str] | None = None):
+        wanted = set(names) if names is not None else None
+        everything = model._meta.concrete_fields
+        self.model, self.alias, self.width = model, alias, len(everything)
+        self.attnames = [f.attname for f in everything]
+        self.fields = [f for f in everything if wanted is None or f.attname in wanted]
+        self.slots = [everything.index(f) for f in self.fields]
+        self.pk_at = self.fields.index(model._meta.pk)
+        self._converters: dict[str, list[tuple[int, Any, list[Any]]]] = {}
+
+    def sql(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(str(f.column))}" for f in self.fields)
+
+    def build(self, row: Sequence[Any], start: int, db: Any) -> Any:
+        """The instance from ``row[start:]`` read on connection ``db``, or ``None`` if an
+        outer join found none."""
+        values = row[start : start + len(self.fields)]
+        if values[self.pk_at] is None:
+            return None
+        full: list[Any] = [DEFERRED] * self.width
+        for slot, value in zip(self.slots, values, strict=True):
+            full[slot] = value
+        for slot, col, converters in self.converters(db):
+            value = full[slot]
+            for convert in converters:
+                value = convert(value, col, db)
+            full[slot] = value
+        return self.model.from_db(db.alias, self.attnames, full)
+
+    def converters(self, db: Any) -> list[tuple[int, Any, list[Any]]]:
+        """The columns the ORM's compiler would convert: their slots, expressions, converters."""
+        found = self._converters.get(db.vendor)
+        if found is None:
+            found = []
+            for slot, field in zip(self.slots, self.fields, strict=True):
+                col = field.get_col(self.alias)
+                converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
+                if converters:
+                    found.append((slot, col, converters))
+            self._converters[db.vendor] = found
+        return found

@@ -1,19 +1,91 @@
-"""The columns and values of a model instance about to be inserted, for hand-written INSERTs.
+"""INSERTs written once per model, for the hot write paths.
 
-The ORM compiles every ``save()`` anew: for a ticket (50 columns) that is about a millisecond of
-Python per INSERT, more than PostgreSQL needs to run it. The hot write paths that must insert
-several rows in one statement (opening a ticket: see ``tickets.services.opening``) take the
-column list from here, computed once per model, and the values exactly as ``save()`` would send
-them (``pre_save`` then ``get_db_prep_save`` of each field).
+The ORM compiles every ``save()`` and ``bulk_create()`` anew: for a ticket (50 columns) that is
+about a millisecond of Python per INSERT, more than PostgreSQL needs to run it. Here the
+statement is built once per model (and row count) from the model's concrete fields, and the
+values are exactly what ``save()`` would send (``pre_save`` then ``get_db_prep_save`` of each
+field). Used for rows nearly every change writes (events, messages, attachments, queued mail,
+stored raw mail) and, as parts of one statement, for opening a ticket
+(``tickets.services.opening``).
+
+Only for models with no ``save()`` of their own and no signal receivers on save: those would be
+skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.constants import OnConflict
+
+
+def insert(instance: models.Model) -> None:
+    """``instance.save(force_insert=True)``, without compiling the INSERT."""
+    model = type(instance)
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_columns_from_insert:
+        instance.save(force_insert=True)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(insert_sql(model, connection.alias), insert_values(instance, connection))
+        mark_inserted(instance, cursor.fetchone()[0], connection)
+
+
+def insert_rows(rows: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+    """INSERT the rows (all of one model) in one statement. Without ``ignore_conflicts`` each
+    gets its new primary key; with it, a row clashing with a stored one on a unique key is left
+    out (``ON CONFLICT DO NOTHING``, ``INSERT OR IGNORE`` on SQLite) and no keys are set."""
+    if not rows:
+        return
+    model = type(rows[0])
+    connection = connections[router.db_for_write(model)]
+    returning = not ignore_conflicts
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
+        model._default_manager.bulk_create(rows)
+        return
+    sql = insert_sql(
+        model, connection.alias, rows=len(rows), ignore_conflicts=ignore_conflicts,
+        returning=returning,
+    )  # fmt: skip
+    values = [value for row in rows for value in insert_values(row, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if returning:
+            # Rows come back in the order of VALUES, as bulk_create relies on too.
+            for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                mark_inserted(row, pk, connection)
+
+
+@cache
+def insert_sql(
+    model: type[models.Model],
+    alias: str,
+    *,
+    rows: int = 1,
+    ignore_conflicts: bool = False,
+    returning: bool = True,
+    column_sql: tuple[tuple[str, str], ...] = (),
+) -> str:
+    """``INSERT INTO table (columns) VALUES (%s, ...)[, ...]`` for ``insert_values``' order,
+    with ``RETURNING pk`` unless told. ``column_sql`` pairs (attname, SQL) put an expression in
+    place of a column's parameter (leave that column out of the values: ``skip``)."""
+    ops = connections[alias].ops
+    expressions = dict(column_sql)
+    row = "(" + ", ".join(expressions.get(f.attname, "%s") for f in insert_fields(model)) + ")"
+    conflict = OnConflict.IGNORE if ignore_conflicts else None
+    sql = (
+        f"{ops.insert_statement(on_conflict=conflict)} {ops.quote_name(model._meta.db_table)}"
+        f" ({insert_columns(model, alias)}) VALUES {', '.join([row] * rows)}"
+    )
+    if ignore_conflicts:
+        sql += " " + ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)
+    if returning:
+        sql += f" RETURNING {ops.quote_name(str(model._meta.pk.column))}"
+    return sql
 
 
 @cache
@@ -30,17 +102,19 @@ def insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 @cache
 def insert_columns(model: type[models.Model], connection_alias: str) -> str:
     """``"a", "b", ...``: the quoted column list, in ``insert_fields`` order."""
-    from django.db import connections
-
     quote = connections[connection_alias].ops.quote_name
     return ", ".join(quote(str(field.column)) for field in insert_fields(model))
 
 
-def insert_values(instance: models.Model, connection: BaseDatabaseWrapper) -> list[Any]:
-    """The instance's values for ``insert_columns``, as the ORM would send them."""
+def insert_values(
+    instance: models.Model, connection: BaseDatabaseWrapper, *, skip: frozenset[str] = frozenset()
+) -> list[Any]:
+    """The instance's values for ``insert_columns``, as the ORM would send them; the fields
+    named in ``skip`` (attnames) are left out."""
     return [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
         for field in insert_fields(type(instance))
+        if field.attname not in skip
     ]
 
 

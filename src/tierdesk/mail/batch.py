@@ -37,10 +37,10 @@ from django.db import OperationalError, transaction
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict
+from tierdesk.core.inserts import insert_rows
 from tierdesk.mail import parsing
 from tierdesk.mail.models import InboundMessage, InboundStatus, IntakeAction, Mailbox
 from tierdesk.mail.outbound import outbound_queue_rows
-from tierdesk.mail.rows import insert_rows
 from tierdesk.mail.senders import known_contacts
 from tierdesk.mail.services import (
     FIRST_MESSAGE,
@@ -56,6 +56,7 @@ from tierdesk.mail.services import (
     result_of,
 )
 from tierdesk.sla.clocks import events_preloaded, preloaded_events_forget
+from tierdesk.sla.services import plans_preloaded
 from tierdesk.tickets.models import Message
 
 # Raw bytes per INSERT: a batch of large messages is stored in a few statements, not one
@@ -209,9 +210,11 @@ def _pass(work: list[_Work], *, isolated: bool) -> _Pass:
         finished=[],
     )
     done = _Pass(lookups)
-    # The replies' tickets' histories, read once for their SLA clocks.
+    # The replies' tickets' histories, read once for their SLA clocks; the senders'
+    # organizations' subscriptions, once for the plans of the tickets they open.
     replied = [pk for pk, ticket in (lookups.tickets or {}).items() if ticket is not None]
-    with events_preloaded(replied):
+    organizations = {c.organization_id: c.organization for c in (lookups.contacts or {}).values()}
+    with events_preloaded(replied), plans_preloaded(organizations.values()):
         for item in work:
             done.results[item.index], clashed = _one(item, lookups, isolated=isolated)
             if clashed and item.inbound is not None:

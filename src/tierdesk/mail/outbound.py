@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet
 from django.template import Context, Template
 
 from tierdesk.core.clock import now
+from tierdesk.core.inserts import insert_rows
 from tierdesk.mail.loopguard import LOOP_HEADER
 from tierdesk.mail.models import (
     AUTOMATIC_KINDS,
@@ -41,7 +42,6 @@ from tierdesk.mail.models import (
     OutboundStatus,
 )
 from tierdesk.mail.parsing import REPLY_MARKER, normalize_subject
-from tierdesk.mail.rows import insert_rows
 from tierdesk.mail.threading import loop_id, new_message_id
 
 log = logging.getLogger(__name__)

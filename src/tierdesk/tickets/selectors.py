@@ -12,9 +12,9 @@ from django.db import connection, connections
 from django.db.models import Prefetch, Q, QuerySet
 
 from tierdesk.accounts.models import User
-from tierdesk.accounts.selectors import ModelColumns
 from tierdesk.core import search
 from tierdesk.core.errors import NotFound
+from tierdesk.core.fetch import ModelColumns
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.tickets import policies
 from tierdesk.tickets.configuration import attach_configuration

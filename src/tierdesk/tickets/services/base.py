@@ -6,14 +6,14 @@ from datetime import datetime
 from functools import cache, partial
 from typing import Any
 
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
-from tierdesk.core.inserts import insert_columns, insert_fields, insert_values, mark_inserted
+from tierdesk.core.inserts import insert
 from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
 from tierdesk.sla.clocks import CLOCK_EVENT_KINDS, EventFact, event_recorded
 from tierdesk.sla.services import clock_changes, ticket_clocks_recompute
@@ -162,27 +162,3 @@ def reindex(ticket: Ticket) -> None:
     """Rewrite the ticket's search document in the writing transaction: it becomes findable at
     the same commit as the change itself, and no second commit is paid for it."""
     search.index_ticket(ticket.pk)
-
-
-def insert(instance: models.Model) -> None:
-    """``instance.save(force_insert=True)`` for the rows nearly every change writes (its event,
-    a message): the INSERT is written once per model (``core.inserts``) instead of compiled by
-    the ORM each time, which took more Python than the database takes to run it. (These models
-    have no save() of their own and no signal receivers.)"""
-    model = type(instance)
-    connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_columns_from_insert:
-        instance.save(force_insert=True)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, connection.alias), insert_values(instance, connection))
-        mark_inserted(instance, cursor.fetchone()[0], connection)
-
-
-@cache
-def _insert_sql(model: type[models.Model], alias: str) -> str:
-    connection = connections[alias]
-    table = connection.ops.quote_name(model._meta.db_table)
-    marks = ", ".join(["%s"] * len(insert_fields(model)))
-    pk = connection.ops.quote_name(str(model._meta.pk.column))
-    return f"INSERT INTO {table} ({insert_columns(model, alias)}) VALUES ({marks}) RETURNING {pk}"

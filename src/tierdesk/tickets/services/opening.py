@@ -7,7 +7,7 @@ from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import transaction
 
 from tierdesk.accounts.models import Team
 from tierdesk.accounts.principal import Role, principal_of
@@ -15,7 +15,7 @@ from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
-from tierdesk.core.inserts import insert_columns, insert_fields, insert_values, mark_inserted
+from tierdesk.core.inserts import insert_sql, insert_values, mark_inserted
 from tierdesk.core.text import render_body
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
@@ -160,8 +160,8 @@ def _insert_opening(ticket: Ticket, message: Message, event: TicketEvent) -> Non
         return
     params = [
         *insert_values(ticket, connection),
-        *_without_ticket(insert_values(message, connection), Message),
-        *_without_ticket(insert_values(event, connection), TicketEvent),
+        *insert_values(message, connection, skip=_TICKET_ID),
+        *insert_values(event, connection, skip=_TICKET_ID),
         search.opening_public_text(ticket.subject, message.body),
     ]
     with connection.cursor() as cursor:
@@ -173,38 +173,23 @@ def _insert_opening(ticket: Ticket, message: Message, event: TicketEvent) -> Non
     message.ticket = event.ticket = ticket
 
 
+# The later parts of the opening statement take the new ticket's id from its first part.
+_TICKET_ID = frozenset({"ticket_id"})
+_NEW_TICKET_ID = (("ticket_id", "(SELECT id FROM t)"),)
+
+
 @cache
 def _opening_sql(alias: str) -> str:
     # A single statement commits as one: no BEGIN/COMMIT round trips around it. The rows of one
     # part are invisible to the others (one snapshot), so each later part takes the new ticket's
     # id from ``t`` and the search document is built from the parameters, not from the tables.
-    new_id = "SELECT id FROM t"
     return (
-        f"WITH t AS ({_insert_sql(Ticket, alias)} RETURNING id),"
-        f" m AS ({_insert_sql(Message, alias, new_id)} RETURNING id),"
-        f" e AS ({_insert_sql(TicketEvent, alias, new_id)} RETURNING id),"
-        f" s AS ({search.opening_document_sql(new_id)})"
+        f"WITH t AS ({insert_sql(Ticket, alias)}),"
+        f" m AS ({insert_sql(Message, alias, column_sql=_NEW_TICKET_ID)}),"
+        f" e AS ({insert_sql(TicketEvent, alias, column_sql=_NEW_TICKET_ID)}),"
+        f" s AS ({search.opening_document_sql('SELECT id FROM t')})"
         " SELECT t.id, m.id, e.id FROM t, m, e"
     )
-
-
-def _insert_sql(model: type[models.Model], alias: str, ticket_id_sql: str = "") -> str:
-    """``INSERT INTO table (columns) VALUES (%s, ...)``; with ``ticket_id_sql`` the ticket_id
-    column's value is that subquery instead of a parameter."""
-    fields = insert_fields(model)
-    values = [
-        f"({ticket_id_sql})" if ticket_id_sql and field.attname == "ticket_id" else "%s"
-        for field in fields
-    ]
-    table = connections[alias].ops.quote_name(model._meta.db_table)
-    columns = insert_columns(model, alias)
-    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(values)})"
-
-
-def _without_ticket(values: list[Any], model: type[models.Model]) -> list[Any]:
-    """The values minus the ticket_id's, which ``_insert_sql`` made a subquery."""
-    position = [field.attname for field in insert_fields(model)].index("ticket_id")
-    return values[:position] + values[position + 1 :]
 
 
 def _check_may_open(actor: Any, organization: Organization) -> None:
