@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +15,7 @@ from django.db.models import Q
 
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
+from tierdesk.crm.models import Subscription
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
     EventFact,
@@ -40,6 +44,9 @@ def plan_for(organization: Any, product: Any = None, *, on: date | None = None) 
     comes from the plan cache (``tierdesk.sla.config``)."""
     day = on or now().date()
     product_id = getattr(product, "pk", product)
+    preloaded = _preloaded_plan_id(organization, product_id, day)
+    if preloaded is not _NOT_PRELOADED:
+        return default_plan() if preloaded is None else plan_configs([preloaded])[preloaded].plan
     with connection.cursor() as cursor:
         cursor.execute(
             _ACTIVE_SUBSCRIPTION_PLAN,
@@ -62,6 +69,79 @@ _ACTIVE_SUBSCRIPTION_PLAN = """
     ORDER BY organization_id <> %s, product_id IS NULL, starts_on DESC, id DESC
     LIMIT 1
 """
+
+# Subscriptions read beforehand for a block of work (``plans_preloaded``): the day, and per
+# organization id (its own and its partner's) the subscriptions active that day.
+_preloaded_subscriptions: ContextVar[tuple[date, dict[int, list[_Subscription]]] | None] = (
+    ContextVar("sla_preloaded_subscriptions", default=None)
+)
+_NOT_PRELOADED = object()
+
+
+@dataclass(frozen=True)
+class _Subscription:
+    organization_id: int
+    product_id: int | None
+    starts_on: date
+    pk: int
+    plan_id: int
+
+
+@contextmanager
+def plans_preloaded(organizations: Iterable[Any]) -> Iterator[None]:
+    """Within the block, ``plan_for`` these organizations (today) reads no database: their and
+    their partners' subscriptions active today are read once, here (a batch of mail opening
+    many tickets). A subscription changed by someone else during the block is seen as it was
+    at its start, as if the block had run a moment earlier. Organizations not named are looked
+    up as usual."""
+    day = now().date()
+    ids = set()
+    for organization in organizations:
+        ids.add(organization.pk)
+        if organization.partner_id:
+            ids.add(organization.partner_id)
+    found: dict[int, list[_Subscription]] = {pk: [] for pk in ids}
+    if ids:
+        rows = Subscription.objects.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day), organization_id__in=ids,
+            starts_on__lte=day,
+        ).values_list("organization_id", "product_id", "starts_on", "pk", "plan_id")  # fmt: skip
+        for row in rows:
+            found[row[0]].append(_Subscription(*row))
+    token = _preloaded_subscriptions.set((day, found))
+    try:
+        yield
+    finally:
+        _preloaded_subscriptions.reset(token)
+
+
+def _preloaded_plan_id(organization: Any, product_id: int | None, day: date) -> Any:
+    """``_ACTIVE_SUBSCRIPTION_PLAN`` over the preloaded subscriptions: the plan id, ``None``
+    for none, ``_NOT_PRELOADED`` when they do not cover this organization or day."""
+    preloaded = _preloaded_subscriptions.get()
+    if preloaded is None or preloaded[0] != day:
+        return _NOT_PRELOADED
+    by_organization = preloaded[1]
+    owners = {organization.pk, organization.partner_id or organization.pk}
+    if not owners <= by_organization.keys():
+        return _NOT_PRELOADED
+    candidates = [
+        subscription
+        for owner in owners
+        for subscription in by_organization[owner]
+        if subscription.product_id is None
+        or (product_id is not None and subscription.product_id == product_id)
+    ]
+    if not candidates:
+        return None
+    best = min(
+        candidates,
+        key=lambda s: (
+            s.organization_id != organization.pk, s.product_id is None,
+            -s.starts_on.toordinal(), -s.pk,
+        ),
+    )  # fmt: skip
+    return best.plan_id
 
 
 def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:

@@ -5,19 +5,23 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import unicodedata
+from functools import cache
 from pathlib import PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
+from tierdesk.core.inserts import insert_sql, insert_values, mark_inserted
+from tierdesk.sla.clocks import event_recorded
 from tierdesk.tickets.domain import Action
-from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket
-from tierdesk.tickets.services.base import check, insert, record
+from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket, TicketEvent
+from tierdesk.tickets.services.base import actor_id, check, insert, record
+from tierdesk.tickets.services.messages import insert_selecting
 
 CHUNK = 64 * 1024
 
@@ -64,12 +68,48 @@ def attachment_add(
     with transaction.atomic(savepoint=False):
         stream.seek(0)
         attachment.file.save(name, File(stream), save=False)
-        insert(attachment)
-        record(
-            ticket, EventKind.ATTACHED, actor, at, public=not internal,
-            attachment=attachment.pk, filename=name, size=size, fact=fact,
-        )  # fmt: skip
+        data: dict[str, Any] = {"filename": name, "size": size, "fact": fact}
+        if not _insert_with_event(attachment, actor, data):
+            insert(attachment)
+            record(
+                ticket, EventKind.ATTACHED, actor, at, public=not internal,
+                attachment=attachment.pk, **data,
+            )  # fmt: skip
     return attachment
+
+
+def _insert_with_event(attachment: Attachment, actor: Any, data: dict[str, Any]) -> bool:
+    """``insert(attachment)`` and its ``record(ticket, ATTACHED, ...)`` as one statement on
+    PostgreSQL (the event's data takes the new attachment's id within it): one round trip per
+    file instead of two. ``False`` on other databases: the caller writes them one by one.
+    (An "attached" event moves no SLA clock and mails nobody: nothing else of record() to do.)"""
+    connection = connections[router.db_for_write(Attachment)]
+    if connection.vendor != "postgresql":
+        return False
+    ticket, at = attachment.ticket, attachment.created_at
+    event = TicketEvent(
+        ticket=ticket, kind=EventKind.ATTACHED, actor_id=actor_id(actor), data=data,
+        is_public=not attachment.is_internal, at=at,
+    )  # fmt: skip
+    params = [*insert_values(attachment, connection), *insert_values(event, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(_attach_sql(connection.alias), params)
+        attachment_pk, event_pk = cursor.fetchone()
+    mark_inserted(attachment, attachment_pk, connection)
+    mark_inserted(event, event_pk, connection)
+    event.data = data = {"attachment": attachment_pk, **data}  # as the statement stored it
+    event_recorded(ticket.pk, EventKind.ATTACHED, at, data)
+    return True
+
+
+@cache
+def _attach_sql(alias: str) -> str:
+    event = insert_selecting(
+        TicketEvent, alias, "a", {}, wrap={"data": "{} || jsonb_build_object('attachment', a.id)"}
+    )
+    return (
+        f"WITH a AS ({insert_sql(Attachment, alias)}), e AS ({event}) SELECT a.id, e.id FROM a, e"
+    )
 
 
 def _hash_and_measure(stream: IO[bytes]) -> tuple[str, int]:

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, router, transaction
 
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
-from tierdesk.core.errors import InvalidInput, InvalidTransition
+from tierdesk.core.errors import Conflict, InvalidInput, InvalidTransition
+from tierdesk.core.inserts import insert_fields, insert_values, mark_inserted
 from tierdesk.core.text import render_body
+from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
+from tierdesk.sla.clocks import EventFact, event_recorded
+from tierdesk.sla.services import clock_changes
 from tierdesk.tickets.domain import Action, Status, status_after_reply
-from tierdesk.tickets.models import BodyFormat, Channel, EventKind, Message, MessageKind, Ticket
+from tierdesk.tickets.models import (
+    PUBLIC_EVENT_KINDS,
+    BodyFormat,
+    Channel,
+    EventKind,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketEvent,
+)
 from tierdesk.tickets.services.base import (
+    _db_value,
+    _update_sql,
     actor_id,
     change_and_record,
     check,
@@ -43,17 +59,21 @@ def ticket_reply(
     by_agent = principal.is_agent
     at = now()
     new_status = status_after_reply(ticket.status, by_agent=by_agent, public=True)
+    changes: dict[str, Any] = {}
+    if new_status != ticket.status:
+        changes.update(status=new_status, pending_reason="", pending_note="")
+    if by_agent and ticket.first_response_at is None:
+        changes["first_response_at"] = at
+    data: dict[str, Any] = {"by_agent": by_agent}
+    if changes.get("status"):
+        data["status"] = [ticket.status, new_status]
     with _all_or_nothing():
-        changes: dict[str, Any] = {}
-        if new_status != ticket.status:
-            changes.update(status=new_status, pending_reason="", pending_note="")
-        if by_agent and ticket.first_response_at is None:
-            changes["first_response_at"] = at
-        message = _add_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
-        data: dict[str, Any] = {"message": message.pk, "by_agent": by_agent}
-        if changes.get("status"):
-            data["status"] = [ticket.status, new_status]
-        change_and_record(ticket, EventKind.REPLIED, actor, changes, at=at, **data)
+        message = _new_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
+        if not _reply_in_one_statement(ticket, message, actor, changes, at, data):
+            insert(message)
+            change_and_record(
+                ticket, EventKind.REPLIED, actor, changes, at=at, message=message.pk, **data
+            )
         reindex(ticket)
     return message
 
@@ -72,6 +92,107 @@ def ticket_note(
         record(ticket, EventKind.NOTED, actor, at, message=message.pk)
         reindex(ticket)
     return message
+
+
+def _reply_in_one_statement(
+    ticket: Ticket,
+    message: Message,
+    actor: Any,
+    changes: dict[str, Any],
+    at: datetime,
+    data: dict[str, Any],
+) -> bool:
+    """``insert(message)`` then ``change_and_record(ticket, REPLIED, ...)`` as one statement on
+    PostgreSQL: the ticket's compare-and-set UPDATE, the message and the event (whose data
+    names the message) in one round trip instead of three. The INSERTs take their rows from
+    the UPDATE's RETURNING: when the ticket changed meanwhile nothing at all is written and
+    this raises ``Conflict``, as compare_and_set does. ``False``: not done (another database,
+    a value the ORM must write); the caller takes the usual path."""
+    connection = connections[router.db_for_write(Ticket)]
+    if connection.vendor != "postgresql":
+        return False
+    kind = EventKind.REPLIED
+    changes = {**changes, **clock_changes(ticket, changes, EventFact(kind, at, data))}
+    changes["updated_at"] = at
+    if any(hasattr(value, "resolve_expression") for value in changes.values()):
+        return False
+    event = TicketEvent(
+        ticket=ticket, kind=kind, actor_id=actor_id(actor), data=data,
+        is_public=kind in PUBLIC_EVENT_KINDS, at=at,
+    )  # fmt: skip
+    params = [
+        *(_db_value(name, value, connection) for name, value in changes.items()),
+        ticket.pk,
+        ticket.version,
+        *insert_values(message, connection, skip=_TICKET_ID),
+        *insert_values(event, connection, skip=_TICKET_ID),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_reply_sql(tuple(changes), connection.alias), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Conflict(
+            f"{ticket.reference} was changed by someone else meanwhile; reload it and try again.",
+            field="version",
+        )
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.version += 1
+    mark_inserted(message, row[0], connection)
+    mark_inserted(event, row[1], connection)
+    event.data = data = {"message": message.pk, **data}  # as the statement stored it
+    # What record() does after its INSERT (the clocks rode in the UPDATE).
+    event_recorded(ticket.pk, kind, at, data)
+    if mail_may_follow(kind, data):
+        transaction.on_commit(partial(event_mail_on_commit, event.pk))
+    return True
+
+
+_TICKET_ID = frozenset({"ticket_id"})
+
+
+@cache
+def _reply_sql(names: tuple[str, ...], alias: str) -> str:
+    # The ticket's UPDATE first; each INSERT selects from its RETURNING, so zero rows updated
+    # (a lost compare-and-set) inserts nothing. The event's data gets the message's new id.
+    update = f"{_update_sql(names, alias)} RETURNING id"
+    message = insert_selecting(Message, alias, "u", {"ticket_id": "u.id"})
+    event = insert_selecting(
+        TicketEvent,
+        alias,
+        "u, m",
+        {"ticket_id": "u.id"},
+        wrap={"data": "{} || jsonb_build_object('message', m.id)"},
+    )
+    return f"WITH u AS ({update}), m AS ({message}), e AS ({event}) SELECT m.id, e.id FROM m, e"
+
+
+def insert_selecting(
+    model: type[models.Model],
+    alias: str,
+    source: str,
+    columns: dict[str, str],
+    wrap: dict[str, str] | None = None,
+) -> str:
+    """``INSERT INTO table (...) SELECT <values> FROM source RETURNING id``, a part of a
+    ``WITH`` statement whose row depends on ``source`` (another part's RETURNING): a parameter
+    per column in ``insert_values`` order, cast to the column's type (a SELECT list does not
+    take it from the target as VALUES does), except the columns ``columns`` gives as SQL;
+    ``wrap`` puts a column's value into an expression (``{}`` marks the value)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = insert_fields(model)
+    values = []
+    for field in fields:
+        value = columns.get(field.attname) or f"CAST(%s AS {field.cast_db_type(connection)})"
+        if wrap and field.attname in wrap:
+            value = wrap[field.attname].format(value)
+        values.append(value)
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(values)}"
+        f" FROM {source} RETURNING {quote(str(model._meta.pk.column))}"
+    )
 
 
 def _all_or_nothing() -> transaction.Atomic:
@@ -100,8 +221,22 @@ def _add_message(
     channel: str,
     at: Any,
 ) -> Message:
+    message = _new_message(ticket, actor, body, body_format, kind, channel, at)
+    insert(message)
+    return message
+
+
+def _new_message(
+    ticket: Ticket,
+    actor: Any,
+    body: str,
+    body_format: str,
+    kind: str,
+    channel: str,
+    at: Any,
+) -> Message:
     principal = principal_of(actor)
-    message = Message(
+    return Message(
         ticket=ticket,
         author_id=actor_id(actor),
         author_contact_id=principal.contact_id,
@@ -113,8 +248,6 @@ def _add_message(
         body_html=render_body(body, body_format),
         created_at=at,
     )
-    insert(message)
-    return message
 
 
 def _follow_up(actor: Any, closed: Ticket, body: str, body_format: str, channel: str) -> Message:
