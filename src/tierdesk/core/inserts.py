@@ -88,6 +88,34 @@ def insert_sql(
     return sql
 
 
+def insert_selecting(
+    model: type[models.Model],
+    alias: str,
+    source: str,
+    columns: dict[str, str],
+    wrap: dict[str, str] | None = None,
+) -> str:
+    """``INSERT INTO table (...) SELECT <values> FROM source RETURNING id``, a part of a
+    ``WITH`` statement whose row depends on ``source`` (another part's RETURNING): a parameter
+    per column in ``insert_values`` order, cast to the column's type (a SELECT list does not
+    take it from the target as VALUES does), except the columns ``columns`` gives as SQL;
+    ``wrap`` puts a column's value into an expression (``{}`` marks the value)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = insert_fields(model)
+    values = []
+    for field in fields:
+        value = columns.get(field.attname) or f"CAST(%s AS {field.cast_db_type(connection)})"
+        if wrap and field.attname in wrap:
+            value = wrap[field.attname].format(value)
+        values.append(value)
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(values)}"
+        f" FROM {source} RETURNING {quote(str(model._meta.pk.column))}"
+    )
+
+
 @cache
 def insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     """The fields an INSERT writes: every concrete column except a database-made primary key."""

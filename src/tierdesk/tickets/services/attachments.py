@@ -16,12 +16,11 @@ from django.db import connections, router, transaction
 from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
-from tierdesk.core.inserts import insert_sql, insert_values, mark_inserted
+from tierdesk.core.inserts import insert_selecting, insert_sql, insert_values, mark_inserted
 from tierdesk.sla.clocks import event_recorded
 from tierdesk.tickets.domain import Action
 from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket, TicketEvent
 from tierdesk.tickets.services.base import actor_id, check, insert, record
-from tierdesk.tickets.services.messages import insert_selecting
 
 CHUNK = 64 * 1024
 

@@ -57,10 +57,20 @@ def compare_and_set(ticket: Ticket, *, at: datetime | None = None, **changes: An
     """
     changes["updated_at"] = at or now()
     if not _update_if_unchanged(ticket, changes):
-        raise Conflict(
-            f"{ticket.reference} was changed by someone else meanwhile; reload it and try again.",
-            field="version",
-        )
+        raise lost_race(ticket)
+    apply_changes(ticket, changes)
+
+
+def lost_race(ticket: Ticket) -> Conflict:
+    """The error of a compare-and-set that found the ticket changed since it was read."""
+    return Conflict(
+        f"{ticket.reference} was changed by someone else meanwhile; reload it and try again.",
+        field="version",
+    )
+
+
+def apply_changes(ticket: Ticket, changes: dict[str, Any]) -> None:
+    """The instance as a won compare-and-set left the row: the changes and the next version."""
     for name, value in changes.items():
         setattr(ticket, name, value)
     ticket.version += 1
@@ -75,15 +85,15 @@ def _update_if_unchanged(ticket: Ticket, changes: dict[str, Any]) -> int:
             version=F("version") + 1, **changes
         )
     connection = connections[router.db_for_write(Ticket)]
-    values = [_db_value(name, value, connection) for name, value in changes.items()]
+    values = [db_value(name, value, connection) for name, value in changes.items()]
     with connection.cursor() as cursor:
         cursor.execute(
-            _update_sql(tuple(changes), connection.alias), [*values, ticket.pk, ticket.version]
+            update_sql(tuple(changes), connection.alias), [*values, ticket.pk, ticket.version]
         )
         return int(cursor.rowcount)
 
 
-def _db_value(name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
+def db_value(name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
     """The value as ``QuerySet.update`` sends it (a related object as its key)."""
     field = Ticket._meta.get_field(name)
     if hasattr(value, "prepare_database_save"):
@@ -92,7 +102,7 @@ def _db_value(name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
 
 
 @cache
-def _update_sql(names: tuple[str, ...], alias: str) -> str:
+def update_sql(names: tuple[str, ...], alias: str) -> str:
     quote = connections[alias].ops.quote_name
     columns = [str(Ticket._meta.get_field(name).column) for name in names]  # type: ignore[union-attr]
     sets = "".join(f", {quote(column)} = %s" for column in columns)

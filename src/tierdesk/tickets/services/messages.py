@@ -7,12 +7,12 @@ from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
-from tierdesk.core.errors import Conflict, InvalidInput, InvalidTransition
-from tierdesk.core.inserts import insert_fields, insert_values, mark_inserted
+from tierdesk.core.errors import InvalidInput, InvalidTransition
+from tierdesk.core.inserts import insert_selecting, insert_values, mark_inserted
 from tierdesk.core.text import render_body
 from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
 from tierdesk.sla.clocks import EventFact, event_recorded
@@ -29,14 +29,16 @@ from tierdesk.tickets.models import (
     TicketEvent,
 )
 from tierdesk.tickets.services.base import (
-    _db_value,
-    _update_sql,
     actor_id,
+    apply_changes,
     change_and_record,
     check,
+    db_value,
     insert,
+    lost_race,
     record,
     reindex,
+    update_sql,
 )
 
 
@@ -86,9 +88,10 @@ def ticket_note(
     _check_body(body, body_format)
     at = now()
     with _all_or_nothing():
-        message = _add_message(
+        message = _new_message(
             ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
         )
+        insert(message)
         record(ticket, EventKind.NOTED, actor, at, message=message.pk)
         reindex(ticket)
     return message
@@ -121,7 +124,7 @@ def _reply_in_one_statement(
         is_public=kind in PUBLIC_EVENT_KINDS, at=at,
     )  # fmt: skip
     params = [
-        *(_db_value(name, value, connection) for name, value in changes.items()),
+        *(db_value(name, value, connection) for name, value in changes.items()),
         ticket.pk,
         ticket.version,
         *insert_values(message, connection, skip=_TICKET_ID),
@@ -131,13 +134,8 @@ def _reply_in_one_statement(
         cursor.execute(_reply_sql(tuple(changes), connection.alias), params)
         row = cursor.fetchone()
     if row is None:
-        raise Conflict(
-            f"{ticket.reference} was changed by someone else meanwhile; reload it and try again.",
-            field="version",
-        )
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    ticket.version += 1
+        raise lost_race(ticket)
+    apply_changes(ticket, changes)
     mark_inserted(message, row[0], connection)
     mark_inserted(event, row[1], connection)
     event.data = data = {"message": message.pk, **data}  # as the statement stored it
@@ -155,7 +153,7 @@ _TICKET_ID = frozenset({"ticket_id"})
 def _reply_sql(names: tuple[str, ...], alias: str) -> str:
     # The ticket's UPDATE first; each INSERT selects from its RETURNING, so zero rows updated
     # (a lost compare-and-set) inserts nothing. The event's data gets the message's new id.
-    update = f"{_update_sql(names, alias)} RETURNING id"
+    update = f"{update_sql(names, alias)} RETURNING id"
     message = insert_selecting(Message, alias, "u", {"ticket_id": "u.id"})
     event = insert_selecting(
         TicketEvent,
@@ -165,34 +163,6 @@ def _reply_sql(names: tuple[str, ...], alias: str) -> str:
         wrap={"data": "{} || jsonb_build_object('message', m.id)"},
     )
     return f"WITH u AS ({update}), m AS ({message}), e AS ({event}) SELECT m.id, e.id FROM m, e"
-
-
-def insert_selecting(
-    model: type[models.Model],
-    alias: str,
-    source: str,
-    columns: dict[str, str],
-    wrap: dict[str, str] | None = None,
-) -> str:
-    """``INSERT INTO table (...) SELECT <values> FROM source RETURNING id``, a part of a
-    ``WITH`` statement whose row depends on ``source`` (another part's RETURNING): a parameter
-    per column in ``insert_values`` order, cast to the column's type (a SELECT list does not
-    take it from the target as VALUES does), except the columns ``columns`` gives as SQL;
-    ``wrap`` puts a column's value into an expression (``{}`` marks the value)."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = insert_fields(model)
-    values = []
-    for field in fields:
-        value = columns.get(field.attname) or f"CAST(%s AS {field.cast_db_type(connection)})"
-        if wrap and field.attname in wrap:
-            value = wrap[field.attname].format(value)
-        values.append(value)
-    names = ", ".join(quote(str(field.column)) for field in fields)
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(values)}"
-        f" FROM {source} RETURNING {quote(str(model._meta.pk.column))}"
-    )
 
 
 def _all_or_nothing() -> transaction.Atomic:
@@ -210,20 +180,6 @@ def _check_body(body: str, body_format: str) -> None:
         raise InvalidInput("The message is empty.", field="body")
     if body_format not in BodyFormat.values:
         raise InvalidInput(f"Unknown body format {body_format!r}.", field="body_format")
-
-
-def _add_message(
-    ticket: Ticket,
-    actor: Any,
-    body: str,
-    body_format: str,
-    kind: str,
-    channel: str,
-    at: Any,
-) -> Message:
-    message = _new_message(ticket, actor, body, body_format, kind, channel, at)
-    insert(message)
-    return message
 
 
 def _new_message(
