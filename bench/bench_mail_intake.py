@@ -1,14 +1,20 @@
-"""Mail intake throughput: a mixed corpus through both intake paths into PostgreSQL, one process.
+"""Mail intake throughput: a mixed corpus through the intake paths into PostgreSQL, one process.
 
     .venv/bin/python bench/bench_mail_intake.py \
         [--database-url postgres://postgres@127.0.0.1:5432/td_mail_bench10k] [--messages 2000] \
-        [--path both|batch|single] [--batch-size 25] [--keep]
+        [--path both|all|batch|single|lmtp] [--batch-size 25] [--connections 10] [--keep]
 
-Two paths, each fed ``--messages`` messages (capped at 3,000) of a fresh corpus:
+Three paths (``both`` runs batch and single, ``all`` the three), each fed ``--messages``
+messages (capped at 3,000) of a fresh corpus:
 
 - ``batch``: ``mail_ingest_batch``, ``--batch-size`` messages per call, as an IMAP poll (25 per
   fetch) and ``tierdesk ingest-email FILE...`` / mbox imports (50) deliver them;
-- ``single``: ``mail_ingest``, one message per call, as LMTP and webhooks deliver them.
+- ``single``: ``mail_ingest``, one message per call, as webhooks deliver them;
+- ``lmtp``: the LMTP listener (``IntakeController``, group commit) started in this process on a
+  free 127.0.0.1 port, the messages delivered by an MTA process of the bench's over
+  ``--connections`` concurrent ``smtplib.LMTP`` connections (Postfix uses up to ~20). They are
+  delivered in rounds of 10 per connection; between rounds (outside the measured time) the run
+  notes the new tickets for later replies, as the other paths do between calls.
 
 The database must already hold tickets (bench/generate.py makes one). The mix, per message:
 30 % plain-text new requests (Thunderbird style), 20 % HTML multipart/alternative (Outlook
@@ -20,22 +26,31 @@ queued as a database task, exactly as in production (no worker runs, so nothing 
 Afterwards the run deletes what it made (its stored mail, the tickets it opened with their
 messages, events, attachments and search documents, its queued mail and their task rows, the
 "bench" mailbox if it made it), unless ``--keep``. Prints per path messages/s (time spent in the
-intake call; the bench's own bookkeeping is left out), this process's CPU ms per message, SQL
-statements and savepoint statements (SAVEPOINT/RELEASE) per message (BEGIN/COMMIT are not seen
-by Django's execute wrapper) and the load average, and writes
-bench/out/mail-intake-<database>.json.
+intake call, or for ``lmtp`` in the rounds of deliveries; the bench's own bookkeeping is left
+out), this process's CPU ms per message, SQL statements and savepoint statements
+(SAVEPOINT/RELEASE) per message (BEGIN/COMMIT are not seen by Django's execute wrapper) and the
+load average, and writes bench/out/mail-intake-<database>.json. For ``lmtp`` the CPU is the
+listener's (its event loop and intake thread: the process's, less the client threads', which
+are reported apart as the MTA's share), the statements are the intake thread's, and the
+batches the intake made are counted (``mean_batch_size``: how much the group commit coalesced).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import queue
 import random
+import smtplib
+import socket
 import sys
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +58,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/td_mail_bench10k"
 MAX_MESSAGES = 3000
+PATHS = {"both": ["batch", "single"], "all": ["batch", "single", "lmtp"]}
+ROUND_PER_CONNECTION = 10  # LMTP deliveries per connection between two bookkeeping pauses
 SAVEPOINT_WORDS = {"SAVEPOINT", "RELEASE", "ROLLBACK"}
 MIX = [("plain", 30), ("html", 20), ("attachments", 15), ("reply_header", 20), ("reply_tag", 15)]
 PNG = (
@@ -57,8 +74,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--path", choices=["both", "batch", "single"], default="both")
+    parser.add_argument(
+        "--path", choices=["both", "all", "batch", "single", "lmtp"], default="both"
+    )
     parser.add_argument("--batch-size", type=int, default=25, help="IMAP polls fetch 25")
+    parser.add_argument(
+        "--connections", type=int, default=10, help="concurrent LMTP connections, as an MTA's"
+    )
     parser.add_argument("--keep", action="store_true", help="keep what the run made")
     return parser.parse_args(argv)
 
@@ -166,12 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("?")
         .values_list("email", "name")[:300]
     )
-    paths = ["batch", "single"] if args.path == "both" else [args.path]
     runs = []
     try:
-        for path in paths:
+        for path in PATHS.get(args.path, [args.path]):
             corpus = Corpus(contacts, args.seed)
-            runs.append(run_path(path, corpus, count, args.batch_size, mailbox))
+            if path == "lmtp":
+                runs.append(run_lmtp(corpus, count, args.connections))
+            else:
+                runs.append(run_path(path, corpus, count, args.batch_size, mailbox))
     finally:
         if not args.keep:
             for corpus_run in runs:
@@ -200,17 +224,10 @@ def run_path(path: str, corpus: Corpus, count: int, batch_size: int, mailbox: An
     from django.db import connection
 
     from tierdesk.mail.batch import Delivery, mail_ingest_batch
-    from tierdesk.mail.models import OutboundMail
     from tierdesk.mail.services import mail_ingest
-    from tierdesk.tickets.models import Ticket
 
     statements: Counter[str] = Counter()
-
-    def count_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
-        statements["savepoint" if word in SAVEPOINT_WORDS else "statement"] += 1
-        return execute(sql, params, many, context)
-
+    count_queries = counting(statements)
     kinds: Counter[str] = Counter()
     actions: Counter[str] = Counter()
     source = f"bench:{corpus.run}"
@@ -229,21 +246,7 @@ def run_path(path: str, corpus: Corpus, count: int, batch_size: int, mailbox: An
                 results = mail_ingest_batch(deliveries, mailbox=mailbox)
         seconds += time.perf_counter() - t0
         cpu += time.process_time() - c0
-        # Bookkeeping for later replies (outside the measured time): each new ticket's
-        # acknowledgement id, as a mail client would quote it.
-        for (kind, raw), result in zip(messages, results, strict=True):
-            kinds[kind] += 1
-            actions[result.action] += 1
-            if result.action == "created" and kind in {"plain", "html", "attachments"}:
-                ack = OutboundMail.objects.filter(
-                    ticket_id=Ticket.pk_from_reference(result.ticket_reference or ""),
-                    kind="acknowledgement",
-                ).values_list("message_id", flat=True)
-                email = raw.split(b"<", 1)[1].split(b">", 1)[0].decode()
-                name = raw.split(b"From: ", 1)[1].split(b" <", 1)[0].decode()
-                corpus.opened.append(
-                    (email, name, result.ticket_reference or "", ack.first() or "")
-                )
+        note(corpus, messages, results, kinds, actions)
     return {
         "path": path,
         "batch_size": size,
@@ -257,13 +260,222 @@ def run_path(path: str, corpus: Corpus, count: int, batch_size: int, mailbox: An
         "kinds": dict(kinds),
         "actions": dict(actions),
         "load_average": [round(value, 2) for value in os.getloadavg()],
-        "_run": source,
+        "_run": corpus.run,
     }
 
 
-def cleanup(source: str) -> None:
-    """Delete what one run made: its stored mail, the tickets it opened (their messages,
-    events, attachments and search documents), its queued mail and their task rows."""
+def counting(statements: Counter[str]) -> Any:
+    """An execute wrapper counting statements and savepoint statements apart."""
+
+    def count_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+        statements["savepoint" if word in SAVEPOINT_WORDS else "statement"] += 1
+        return execute(sql, params, many, context)
+
+    return count_queries
+
+
+def note(
+    corpus: Corpus, messages: list[tuple[str, bytes]], results: list[Any],
+    kinds: Counter[str], actions: Counter[str],
+) -> None:  # fmt: skip
+    """Bookkeeping for later replies (outside the measured time): each new ticket's
+    acknowledgement id, as a mail client would quote it."""
+    from tierdesk.mail.models import OutboundMail
+    from tierdesk.tickets.models import Ticket
+
+    for (kind, raw), result in zip(messages, results, strict=True):
+        kinds[kind] += 1
+        actions[result.action] += 1
+        if result.action == "created" and kind in {"plain", "html", "attachments"}:
+            ack = OutboundMail.objects.filter(
+                ticket_id=Ticket.pk_from_reference(result.ticket_reference or ""),
+                kind="acknowledgement",
+            ).values_list("message_id", flat=True)
+            email = raw.split(b"<", 1)[1].split(b">", 1)[0].decode()
+            name = raw.split(b"From: ", 1)[1].split(b" <", 1)[0].decode()
+            corpus.opened.append((email, name, result.ticket_reference or "", ack.first() or ""))
+
+
+class CountedIntake:
+    """The listener's ``mail_ingest_batch``, counting (in its intake thread) the statements,
+    the thread's CPU and the size of each batch."""
+
+    def __init__(self, ingest: Any):
+        self.ingest = ingest
+        self.statements: Counter[str] = Counter()
+        self.sizes: list[int] = []
+        self.cpu = 0.0
+
+    def __call__(self, deliveries: Any, **kwargs: Any) -> Any:
+        from django.db import connection
+
+        c0 = time.thread_time()
+        try:
+            with connection.execute_wrapper(counting(self.statements)):
+                return self.ingest(deliveries, **kwargs)
+        finally:
+            self.cpu += time.thread_time() - c0
+            self.sizes.append(len(deliveries))
+
+
+def run_lmtp(corpus: Corpus, count: int, connections: int) -> dict:
+    """Deliver ``count`` messages to the LMTP listener, started here, over ``connections``
+    concurrent connections of an MTA in a process of its own, as in production (its client
+    threads would otherwise take the listener's GIL)."""
+    from tierdesk.mail import lmtp
+
+    counted = CountedIntake(lmtp.mail_ingest_batch)
+    lmtp.mail_ingest_batch = counted  # type: ignore[assignment]
+    controller = lmtp.IntakeController(host="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with Mta(controller.port, connections) as mta:
+            run = deliver_rounds(corpus, count, mta)
+    finally:
+        controller.stop()
+        lmtp.mail_ingest_batch = counted.ingest
+    seconds, cpu, client_cpu = run.pop("seconds"), run.pop("cpu"), run.pop("client_cpu")
+    return {
+        "path": "lmtp",
+        "connections": connections,
+        "messages": count,
+        "ingest_seconds": round(seconds, 2),
+        "messages_per_second": round(count / seconds, 1),
+        "cpu_ms_per_message": round(1000 * cpu / count, 2),
+        "intake_thread_cpu_ms_per_message": round(1000 * counted.cpu / count, 2),
+        "mta_cpu_ms_per_message": round(1000 * client_cpu / count, 2),
+        "statements_per_message": round(counted.statements["statement"] / count, 2),
+        "savepoints_per_message": round(counted.statements["savepoint"] / count, 2),
+        "batches": len(counted.sizes),
+        "mean_batch_size": round(sum(counted.sizes) / max(1, len(counted.sizes)), 2),
+        "largest_batch": max(counted.sizes, default=0),
+        **run,
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+        "_run": corpus.run,
+    }
+
+
+def deliver_rounds(corpus: Corpus, count: int, mta: Mta) -> dict:
+    """Rounds of ``ROUND_PER_CONNECTION`` messages per connection, all connections at once;
+    only the rounds are timed (the listener's process CPU: this one's)."""
+    kinds: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
+    seconds = cpu = client_cpu = 0.0
+    remaining = count
+    while remaining > 0:
+        messages = [
+            corpus.next() for _ in range(min(ROUND_PER_CONNECTION * mta.connections, remaining))
+        ]
+        remaining -= len(messages)
+        t0, c0 = time.perf_counter(), time.process_time()
+        replies, round_client_cpu = mta.deliver([raw for _kind, raw in messages])
+        seconds += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        client_cpu += round_client_cpu
+        note(corpus, messages, [result_of_reply(*reply) for reply in replies], kinds, actions)
+    return {
+        "seconds": seconds, "cpu": cpu, "client_cpu": client_cpu,
+        "kinds": dict(kinds), "actions": dict(actions),
+    }  # fmt: skip
+
+
+def result_of_reply(code: int, text: str) -> Any:
+    """The listener's answer ("2.0.0 created TD-123") as the intake's result."""
+    from tierdesk.mail.services import IngestResult
+
+    words = text.split()
+    if code != 250 or len(words) < 2:
+        return IngestResult(f"answered {code}")
+    return IngestResult(words[1], words[2] if len(words) > 2 else None)
+
+
+class Mta:
+    """The sending MTA: a process of its own (spawned: it holds no Django, no database
+    connection) with ``connections`` LMTP connections kept open across rounds."""
+
+    def __init__(self, port: int, connections: int):
+        self.connections = connections
+        context = multiprocessing.get_context("spawn")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(target=mta_main, args=(port, connections, child))
+
+    def __enter__(self) -> Mta:
+        self.process.start()
+        if self.pipe.recv() != "ready":
+            raise SystemExit("bench: the MTA process could not connect")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pipe.send(None)
+        self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()
+
+    def deliver(self, raws: list[bytes]) -> tuple[list[tuple[int, str]], float]:
+        """Deliver one round; the replies in order, and the MTA's CPU seconds for it."""
+        self.pipe.send(raws)
+        replies, cpu = self.pipe.recv()
+        return replies, cpu
+
+
+def mta_main(port: int, connections: int, pipe: Any) -> None:
+    """The MTA process: each round, every connection takes the next message as soon as it has
+    its answer, until none is left."""
+    clients = [LmtpClient(port) for _ in range(connections)]
+    pipe.send("ready")
+    with ThreadPoolExecutor(connections) as pool:
+        while (raws := pipe.recv()) is not None:
+            c0 = time.process_time()
+            work: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+            for index, raw in enumerate(raws):
+                work.put((index, raw))
+            replies: list[Any] = [None] * len(raws)
+            list(pool.map(LmtpClient.drain, clients, repeat(work), repeat(replies)))
+            pipe.send((replies, time.process_time() - c0))
+    for client in clients:
+        client.close()
+
+
+class LmtpClient:
+    """One of the MTA's connections, kept open across deliveries (Postfix caches them)."""
+
+    def __init__(self, port: int):
+        self.smtp = smtplib.LMTP("127.0.0.1", port)
+        self.smtp.ehlo_or_helo_if_needed()
+
+    def drain(self, work: queue.SimpleQueue[tuple[int, bytes]], replies: list[Any]) -> None:
+        """Deliver from ``work`` until it is empty, each reply at its message's place."""
+        while True:
+            try:
+                index, raw = work.get_nowait()
+            except queue.Empty:
+                return
+            replies[index] = self.deliver(raw)
+
+    def deliver(self, raw: bytes) -> tuple[int, str]:
+        sender = raw.split(b"<", 1)[1].split(b">", 1)[0].decode()
+        self.smtp.mail(sender)
+        self.smtp.rcpt("support@bench.test")
+        # Every line ends in CRLF, as an MTA sends it (Postfix keeps lines, not bytes): the
+        # corpus's log attachment has bare LFs, one line too long for SMTP otherwise.
+        code, text = self.smtp.data(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        return code, text.decode()
+
+    def close(self) -> None:
+        self.smtp.quit()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cleanup(run: str) -> None:
+    """Delete what one run made: its stored mail (by its source, or for LMTP deliveries by the
+    run's Message-IDs), the tickets it opened (their messages, events, attachments and search
+    documents), its queued mail and their task rows."""
     from django.db import connection, transaction
     from django.db.models import Q
     from django_tasks_db.models import DBTaskResult
@@ -271,7 +483,9 @@ def cleanup(source: str) -> None:
     from tierdesk.mail.models import InboundMessage, OutboundMail
     from tierdesk.tickets.models import Attachment, Ticket
 
-    inbound = InboundMessage.objects.filter(Q(source=source) | Q(source__startswith=f"{source}:"))
+    inbound = InboundMessage.objects.filter(
+        Q(source__startswith=f"bench:{run}") | Q(message_id__startswith=f"bench-{run}-")
+    )
     ticket_ids = sorted(
         set(inbound.filter(action="created").exclude(ticket=None).values_list("ticket", flat=True))
     )
