@@ -18,7 +18,8 @@ messages (capped at 3,000) of a fresh corpus:
 
 The database must already hold tickets (bench/generate.py makes one). The mix, per message:
 30 % plain-text new requests (Thunderbird style), 20 % HTML multipart/alternative (Outlook
-style), 15 % with attachments (a log file and an inline PNG), 20 % replies by header (In-Reply-To
+style), 15 % with attachments (a log file, different in each message, and an inline PNG, the
+same in each as a signature's logo is, so stored once), 20 % replies by header (In-Reply-To
 one of our acknowledgements from this run) and 15 % replies by a ``[TD-…]`` subject tag, each
 from a random existing contact. Every message is stored raw, processed, and its acknowledgement
 queued as a database task, exactly as in production (no worker runs, so nothing is sent).
@@ -493,8 +494,16 @@ def cleanup(run: str) -> None:
         OutboundMail.objects.filter(ticket__in=ticket_ids).values_list("pk", flat=True)
     )
     with transaction.atomic():
-        for attachment in Attachment.objects.filter(ticket__in=ticket_ids):
-            attachment.file.delete(save=False)
+        # Files are stored once per content: keep those that another ticket's attachment uses.
+        ours = Attachment.objects.filter(ticket__in=ticket_ids)
+        kept = set(
+            Attachment.objects.exclude(ticket__in=ticket_ids)
+            .filter(file__in=ours.values("file"))
+            .values_list("file", flat=True)
+        )
+        for attachment in ours:
+            if attachment.file.name not in kept:
+                attachment.file.delete(save=False)
         for task in DBTaskResult.objects.filter(task_path__contains="mail_send"):
             args = (task.args_kwargs or {}).get("args") or []
             flat = args[0] if args and isinstance(args[0], list) else args

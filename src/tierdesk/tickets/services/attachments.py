@@ -65,8 +65,7 @@ def attachment_add(
     # No savepoint inside a caller's transaction (the composer's post, the mail intake): those
     # callers roll their whole unit back on an error, and the checks above come first.
     with transaction.atomic(savepoint=False):
-        stream.seek(0)
-        attachment.file.save(name, File(stream), save=False)
+        _store_file(attachment, stream)
         data: dict[str, Any] = {"filename": name, "size": size, "fact": fact}
         if not _insert_with_event(attachment, actor, data):
             insert(attachment)
@@ -75,6 +74,20 @@ def attachment_add(
                 attachment=attachment.pk, **data,
             )  # fmt: skip
     return attachment
+
+
+def _store_file(attachment: Attachment, stream: IO[bytes]) -> None:
+    """Write the file under its content hash, or point at the one already there: the same
+    bytes (a signature's logo on every mail, a log sent twice) are stored once. A file of
+    another size under that name was cut short (a crash mid-write) and is not reused: the
+    storage then picks a fresh name, as for any clash."""
+    field = attachment.file
+    path = field.field.generate_filename(attachment, attachment.filename)
+    if field.storage.exists(path) and field.storage.size(path) == attachment.size:
+        field.name = path
+        return
+    stream.seek(0)
+    field.save(attachment.filename, File(stream), save=False)
 
 
 def _insert_with_event(attachment: Attachment, actor: Any, data: dict[str, Any]) -> bool:
