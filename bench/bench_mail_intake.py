@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_path(path: str, corpus: Corpus, count: int, batch_size: int, mailbox: Any) -> dict:
     """Feed ``count`` messages through one path: ``single`` (``mail_ingest``, one by one, as
-    LMTP delivers) or ``batch`` (``mail_ingest_batch``, ``batch_size`` at a time, as IMAP polls
+    webhooks deliver) or ``batch`` (``mail_ingest_batch``, ``batch_size`` at a time, as IMAP polls
     and ``ingest-email`` do)."""
     from django.db import connection
 

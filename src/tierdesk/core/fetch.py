@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, connections, models, router
@@ -45,6 +46,24 @@ def _select_by_pk(model: type[models.Model], alias: str) -> tuple[str, list[str]
     return f"SELECT {columns} FROM {table} WHERE {pk} = %s", [f.attname for f in fields]
 
 
+def padded(values: Iterable[Any]) -> list[Any]:
+    """The values for an ``IN (%s, ...)`` of a power-of-two length (past 1,024, a multiple of
+    1,024), the last repeated, which changes nothing an IN finds: a statement written once per
+    length then has a few lengths, not one per batch size, to cache (here and in psycopg's
+    prepared statements); a long list grows by at most 1,023 (parameter limits)."""
+    found = list(values)
+    if not found:
+        return found
+    length = 1 << (len(found) - 1).bit_length()
+    if length > 1024:
+        length = -(-len(found) // 1024) * 1024
+    return found + found[-1:] * (length - len(found))
+
+
+def placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
 class ModelColumns:
     """One model's columns in a hand-written SELECT, and the instance built back from them as
     ``select_related`` would: the ORM's own converters, then ``Model.from_db``.
@@ -59,6 +78,7 @@ class ModelColumns:
         self.attnames = [f.attname for f in everything]
         self.fields = [f for f in everything if wanted is None or f.attname in wanted]
         self.slots = [everything.index(f) for f in self.fields]
+        self.position = {slot: at for at, slot in enumerate(self.slots)}  # slot: place in fields
         self.pk_at = self.fields.index(model._meta.pk)
         self._converters: dict[str, list[tuple[int, Any, list[Any]]]] = {}
 
@@ -81,6 +101,22 @@ class ModelColumns:
                 value = convert(value, col, db)
             full[slot] = value
         return self.model.from_db(db.alias, self.attnames, full)
+
+    def values(self, row: Sequence[Any], start: int, db: Any) -> list[Any]:
+        """The values of ``row[start:]`` as the ORM's ``values_list`` gives them (converted),
+        in ``fields`` order, for a caller that wants no instance."""
+        values = list(row[start : start + len(self.fields)])
+        for slot, col, converters in self.converters(db):
+            at = self.position[slot]
+            for convert in converters:
+                values[at] = convert(values[at], col, db)
+        return values
+
+    def picker(self, names: Sequence[str]) -> Any:
+        """A function from ``values()`` to the named columns' values, in ``names``' order (at
+        least two names)."""
+        attnames = [field.attname for field in self.fields]
+        return itemgetter(*(attnames.index(name) for name in names))
 
     def converters(self, db: Any) -> list[tuple[int, Any, list[Any]]]:
         """The columns the ORM's compiler would convert: their slots, expressions, converters."""
