@@ -11,7 +11,7 @@ Callers still check permissions on what they get (``policies.can``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
 from typing import Any
@@ -62,6 +62,20 @@ def padded(values: Iterable[Any]) -> list[Any]:
 
 def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
+
+
+def rows_where_in(
+    statement: Callable[[int], str], values: Iterable[Any], *after: Any
+) -> list[tuple[Any, ...]]:
+    """The rows of ``statement(n)``, a written-out SELECT whose first parameters are an ``IN``
+    of ``n`` placeholders (then ``after``), for ``values``: sorted and ``padded``, so that a
+    ``functools.cache``d ``statement`` is built for a few lengths only. No values, no query."""
+    params = padded(sorted(values))
+    if not params:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(statement(len(params)), [*params, *after])
+        return cursor.fetchall()
 
 
 class ModelColumns:

@@ -38,7 +38,7 @@ from django.db import OperationalError, connection, transaction
 from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict
-from tierdesk.core.fetch import ModelColumns, padded, placeholders
+from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.core.inserts import insert_rows
 from tierdesk.mail import parsing
 from tierdesk.mail.models import InboundMessage, InboundStatus, IntakeAction, Mailbox
@@ -188,12 +188,7 @@ def _lock_stored(keys: list[str]) -> list[InboundMessage]:
     .order_by("pk")``, with its statement written once per process (per length): compiling
     the ORM's cost a batch more than running it. The raw bytes stay deferred (loaded on
     access), as processing needs only the parsed mail."""
-    params = padded(sorted(keys))
-    if not params:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(connection.vendor, len(params)), params)
-        return [_STORED.build(row, 0, connection) for row in cursor.fetchall()]
+    return [_STORED.build(row, 0, connection) for row in rows_where_in(_lock_sql, keys)]
 
 
 _STORED = ModelColumns(
@@ -204,7 +199,7 @@ _STORED = ModelColumns(
 
 
 @cache
-def _lock_sql(vendor: str, count: int) -> str:
+def _lock_sql(count: int) -> str:
     # No FOR UPDATE where the database has none (SQLite locks the whole database on write):
     # what the ORM's select_for_update() leaves out there too.
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""

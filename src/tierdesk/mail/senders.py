@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from tierdesk.accounts.models import Agent, User
 from tierdesk.accounts.principal import SYSTEM, Principal, Role, principal_of
 from tierdesk.core.config_cache import ConfigCache
-from tierdesk.core.fetch import ModelColumns, padded, placeholders
+from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.mail.models import Mailbox, UnknownSenders
 
@@ -121,17 +121,14 @@ def known_contacts(addresses: Iterable[str]) -> dict[str, Contact]:
     wanted = {address for address in addresses if address}
     if not wanted:
         return {}
-    params = padded(sorted(wanted))
     found: dict[str, Contact] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_known_contacts_sql(len(params)), params)
-        for row in cursor.fetchall():
-            contact = _CONTACT.build(row, 0, connection)
-            # As select_related leaves it: the contact's own Organization instance.
-            Contact.organization.field.set_cached_value(
-                contact, _ORGANIZATION.build(row, len(_CONTACT.fields), connection)
-            )
-            found.setdefault(contact.email, contact)
+    for row in rows_where_in(_known_contacts_sql, wanted):
+        contact = _CONTACT.build(row, 0, connection)
+        # As select_related leaves it: the contact's own Organization instance.
+        Contact.organization.field.set_cached_value(
+            contact, _ORGANIZATION.build(row, len(_CONTACT.fields), connection)
+        )
+        found.setdefault(contact.email, contact)
     return found
 
 

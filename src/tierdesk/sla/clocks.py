@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from tierdesk.core.clock import now
-from tierdesk.core.fetch import ModelColumns, padded, placeholders
+from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.sla import clock
 from tierdesk.sla.config import PlanConfig, plan_configs
 from tierdesk.sla.models import EscalationStep, Plan
@@ -221,15 +221,10 @@ def preloaded_events_forget() -> None:
 def load_events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventFact]]:
     """Every listed ticket's events, in order, in one query."""
     events: dict[int, list[EventFact]] = {pk: [] for pk in ticket_ids}
-    params = padded(sorted(events))
-    if not params:
-        return events
     columns, pick = _event_columns()
-    with connection.cursor() as cursor:
-        cursor.execute(_events_sql(len(params)), params)
-        for row in cursor.fetchall():
-            ticket_id, kind, at, data = pick(columns.values(row, 0, connection))
-            events[ticket_id].append(EventFact(kind, at, data))
+    for row in rows_where_in(_events_sql, events):
+        ticket_id, kind, at, data = pick(columns.values(row, 0, connection))
+        events[ticket_id].append(EventFact(kind, at, data))
     return events
 
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
-from tierdesk.core.fetch import ModelColumns, padded, placeholders
+from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.crm.models import Subscription
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
@@ -117,13 +117,8 @@ def _subscriptions_active(organization_ids: Iterable[int], day: date) -> list[_S
     Q(ends_on__isnull=True) | Q(ends_on__gte=day), organization_id__in=..., starts_on__lte=day)``
     finds them (in its order), with a statement written once per process (per length): a mail
     batch's ORM query took longer to compile than to run."""
-    params = padded(sorted(organization_ids))
-    if not params:
-        return []
     day_value = connection.ops.adapt_datefield_value(day)
-    with connection.cursor() as cursor:
-        cursor.execute(_subscriptions_sql(len(params)), [*params, day_value, day_value])
-        rows = cursor.fetchall()
+    rows = rows_where_in(_subscriptions_sql, organization_ids, day_value, day_value)
     values = _SUBSCRIPTION.values
     return [_Subscription(*_SUBSCRIPTION_PICK(values(row, 0, connection))) for row in rows]
 

@@ -14,7 +14,7 @@ from django.db import connection
 
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.errors import TierdeskError
-from tierdesk.core.fetch import ModelColumns, padded, placeholders
+from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.mail import parsing
 from tierdesk.mail.bounces import bounce_handle
 from tierdesk.mail.loopguard import Verdict, classify
@@ -130,12 +130,8 @@ def _tickets_by_pk(pks: set[int]) -> dict[int, Ticket]:
     """``Ticket.objects.in_bulk(pks)`` with a statement written once per process (per length):
     compiling the ORM's took more of a batch's time than the lookup. A number past the 64-bit
     range (a made-up subject tag) is no ticket, as the ORM answers it too."""
-    params = padded(sorted(pk for pk in pks if -(2**63) <= pk < 2**63))
-    if not params:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_tickets_sql(len(params)), params)
-        tickets = [_TICKET.build(row, 0, connection) for row in cursor.fetchall()]
+    in_range = (pk for pk in pks if -(2**63) <= pk < 2**63)
+    tickets = [_TICKET.build(row, 0, connection) for row in rows_where_in(_tickets_sql, in_range)]
     return {ticket.pk: ticket for ticket in tickets}
 
 
