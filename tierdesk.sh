@@ -3,8 +3,8 @@
 #
 #   ./tierdesk.sh up     create .venv if needed, install, then run `tierdesk up` (web + worker +
 #                        scheduler; demo data on first start). Extra arguments go to `tierdesk up`.
-#   ./tierdesk.sh test   install the test tools, then ruff, mypy, and pytest on SQLite and on
-#                        PostgreSQL. Exits non-zero if any step fails.
+#   ./tierdesk.sh test   install the test tools, then ruff, mypy, import-linter (the layers), and
+#                        pytest on SQLite and on PostgreSQL. Exits non-zero if any step fails.
 #   ./tierdesk.sh ARGS   any other `tierdesk` command, e.g. `./tierdesk.sh createadmin`.
 #
 # Environment: TIERDESK_TEST_DATABASE_URL (PostgreSQL server for the tests, default
@@ -178,6 +178,7 @@ run_tests() {
     step "ruff check" "$VENV/bin/ruff" check .
     step "ruff format --check" "$VENV/bin/ruff" format --check .
     step "mypy" "$VENV/bin/mypy"
+    step "import layers" "$VENV/bin/lint-imports"
     step "pytest on SQLite" run_pytest ""
     if ensure_postgres "$pg_url"; then
         step "pytest on PostgreSQL" run_pytest "$pg_url"

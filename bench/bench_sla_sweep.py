@@ -114,7 +114,10 @@ def remove_due_tickets() -> None:
 
 def sweep_worker(url: str, results: Any) -> None:
     setup_django(url)
-    from tierdesk.sla.sweep import sla_sweep
+    try:  # the sweep's acting part moved into the ticket domain (issue 11)
+        from tierdesk.tickets.services.sweep import sla_sweep
+    except ImportError:  # an older checkout, for before/after pairs
+        from tierdesk.sla.sweep import sla_sweep  # type: ignore[no-redef]
 
     started = time.perf_counter()
     handled = sla_sweep(batch_size=500)

@@ -60,9 +60,9 @@ INSTALLED_APPS = [
     "tierdesk.tickets",
     "tierdesk.sla",
     "tierdesk.mail",
-    "tierdesk.api",
     "tierdesk.desk",
     "tierdesk.portal",
+    "tierdesk.demo",
     # After Tierdesk's apps, so core/templates/allauth/ overrides allauth's plain layouts.
     "allauth",
     "allauth.account",

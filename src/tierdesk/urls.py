@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tierdesk.api.main import api
-from tierdesk.api.main import not_found as api_not_found
+from tierdesk.api_root import api
+from tierdesk.api_root import not_found as api_not_found
 from tierdesk.core import views as core_views
 
 urlpatterns = [

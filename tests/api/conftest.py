@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tierdesk.api import throttles
+from tierdesk.core.api import throttles
 
 
 @pytest.fixture(autouse=True)

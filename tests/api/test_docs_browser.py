@@ -16,7 +16,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
 from tests.web.browser import REPORT_CSP, browser  # noqa: F401 (the fixture)
-from tierdesk.api.main import api
+from tierdesk.api_root import api
 
 
 class QuietHandler(WSGIRequestHandler):

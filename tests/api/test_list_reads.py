@@ -6,12 +6,17 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PERSONAS, token_for
-from tierdesk.accounts.principal import principal_of
+from tierdesk.accounts.principal import (
+    TEAM_IDS,
+    principal_of,
+    tokens_with_principal,
+    users_with_principal,
+)
 from tierdesk.accounts.selectors import api_token_for_key, user_with_principal
-from tierdesk.api.renderers import json_response
-from tierdesk.api.ticket_schemas import ticket_out
+from tierdesk.core.api.renderers import json_response
 from tierdesk.tickets import selectors, services
 from tierdesk.tickets.models import Category, Ticket
+from tierdesk.tickets.schemas import ticket_out
 
 
 @pytest.fixture
@@ -123,6 +128,45 @@ def test_the_token_brings_its_own_columns(world):
         getattr(stored, f.attname) for f in stored._meta.concrete_fields
     ]
     assert api_token_for_key(raw + "x") is None
+
+
+def columns(obj):
+    return None if obj is None else [getattr(obj, f.attname) for f in obj._meta.concrete_fields]
+
+
+def loaded_as(user):
+    """What a user brings along, as (model, its columns) from the user down."""
+    found = [(type(user), columns(user)), getattr(user, TEAM_IDS, None)]
+    for name in ("agent", "contact"):
+        assert name in user._state.fields_cache  # loaded with the user, not on access
+        related = user._state.fields_cache[name]
+        organization = None if related is None else related.organization
+        found += [columns(related), columns(organization)]
+    return found
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "nobody"])
+def test_the_compiled_lookups_build_what_the_orm_builds(world, persona):
+    user = world.persona(persona) if persona != "nobody" else _user_without_role()
+    raw = token_for(user)
+
+    by_orm = users_with_principal().get(pk=user.pk)
+    compiled = user_with_principal(user.pk)
+    assert loaded_as(compiled) == loaded_as(by_orm)
+
+    token_by_orm = tokens_with_principal().get(pk=api_token_for_key(raw).pk)
+    token = api_token_for_key(raw)
+    assert columns(token) == columns(token_by_orm)
+    assert getattr(token, TEAM_IDS) == getattr(token_by_orm, TEAM_IDS)
+    assert loaded_as(token.user)[2:] == loaded_as(token_by_orm.user)[2:]
+
+
+def test_a_user_loaded_elsewhere_gets_its_principal_in_one_query(world, django_assert_num_queries):
+    for persona in ("l1", "partner_agent", "acme_contact", "admin"):
+        user = type(world.l1).objects.get(pk=world.persona(persona).pk)
+        with django_assert_num_queries(1):
+            principal = principal_of(user)
+        assert principal == principal_of(user_with_principal(user.pk))
 
 
 def _user_without_role():

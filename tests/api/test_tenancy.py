@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tierdesk.accounts.models import ApiToken
-from tierdesk.api.main import api
+from tierdesk.api_root import api
 from tierdesk.sla.models import Calendar, Plan
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket

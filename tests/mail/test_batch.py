@@ -199,7 +199,7 @@ def test_the_replies_of_a_batch_are_findable_by_their_words_once_it_returns(
     )
 
     assert [r.action for r in results] == ["appended", "created"]
-    matching = search.filter_tickets(Ticket.objects.all(), "quokka", include_internal=False)
+    matching = search.filter_matching(Ticket.objects.all(), "quokka", include_internal=False)
     assert list(matching) == [ticket]
 
 
@@ -229,10 +229,10 @@ def test_a_reply_failing_between_two_others_to_its_ticket_leaves_them_whole(
     services.ticket_pend(actor=world.l1, ticket=ticket, reason="customer")
     real_attach = deciding._attach
 
-    def attach(actor, message, parsed):  # fails after the reply was written
+    def attach(actor, message, parsed, work=None):  # fails after the reply was written
         if "n2-" in parsed.message_id:
             raise RuntimeError("the disk is full")
-        return real_attach(actor, message, parsed)
+        return real_attach(actor, message, parsed, work)
 
     monkeypatch.setattr(deciding, "_attach", attach)
 

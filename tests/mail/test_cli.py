@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import mailbox as mbox_format
@@ -11,15 +10,13 @@ import sys
 import pytest
 
 from tests.mail.conftest import CORPUS, corpus
-from tierdesk.mail import cli
+from tierdesk.cli import build_parser, main
 
 pytestmark = pytest.mark.usefixtures("mailbox")
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    cli.register(parser.add_subparsers())
-    return cli.run(parser.parse_args(argv))
+    return main(list(argv))
 
 
 def lines(capsys) -> list[dict]:
@@ -80,7 +77,5 @@ def test_an_unreadable_file_fails_the_command_but_not_the_others(world, smtp_sin
 
 
 def test_the_tierdesk_command_offers_the_mail_commands():
-    from tierdesk.cli import build_parser
-
     help_text = build_parser().format_help()
     assert "ingest-email" in help_text and "mail-poll" in help_text and "mail-lmtp" in help_text

@@ -42,13 +42,17 @@ def test_a_ticket_is_found_by_a_word_of_a_later_reply_once_the_reply_returns(wor
     assert found(world.l1, "firmware printer") == {ticket.subject}
 
 
-def test_changes_made_while_indexing_is_deferred_are_findable_when_the_block_ends(world):
+def test_changes_of_a_unit_of_work_are_findable_once_it_finishes(world):
     ticket = open_ticket(world)
     other = open_ticket(world, subject="Scanner is slow")
-    with transaction.atomic(), search.indexing_deferred():
-        services.ticket_reply(actor=world.l1, ticket=ticket, body="Please update the firmware.")
-        services.ticket_note(actor=world.l1, ticket=other, body="Firmware bug, known.")
+    with transaction.atomic():
+        work = services.UnitOfWork()
+        services.ticket_reply(
+            actor=world.l1, ticket=ticket, body="Please update the firmware.", work=work
+        )
+        services.ticket_note(actor=world.l1, ticket=other, body="Firmware bug, known.", work=work)
         assert found(world.l1, "firmware") == set()  # written once, at the end
+        work.finish()
     assert found(world.l1, "firmware") == {ticket.subject, other.subject}
     assert found(world.acme_contact, "firmware") == {ticket.subject}
 
@@ -137,7 +141,7 @@ def test_a_query_without_words_finds_nothing(world, query):
 
 def test_an_empty_query_finds_nothing_while_no_query_lists_everything(world):
     ticket = open_ticket(world)
-    assert not search.filter_tickets(Ticket.objects.all(), "", include_internal=True).exists()
+    assert not search.filter_matching(Ticket.objects.all(), "", include_internal=True).exists()
     assert list(ticket_list(user=world.manager, filters=TicketFilters(q=None))) == [ticket]
 
 
@@ -145,7 +149,7 @@ def test_the_callers_order_is_kept(world):
     first = open_ticket(world, subject="Printer one")
     second = open_ticket(world, subject="Printer two")
     newest_first = Ticket.objects.order_by("-id")
-    matches = search.filter_tickets(newest_first, "printer", include_internal=True)
+    matches = search.filter_matching(newest_first, "printer", include_internal=True)
     assert list(matches) == [second, first]
 
 

@@ -10,9 +10,9 @@ from django.db import connection
 
 from tests.sla.test_sweep import MON, WED, ist
 from tierdesk.sla.models import SlaAlert
-from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
 from tierdesk.tickets.models import TicketEvent
+from tierdesk.tickets.services.sweep import sla_sweep
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite has one writer: no concurrent sweep to test"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tierdesk.core.scheduler import registered_jobs
-from tierdesk.sla.calendars import calendar_generate_holidays, calendars_extend_holidays
+from tierdesk.core.scheduler import autodiscover, registered_jobs
+from tierdesk.sla.holidays import calendar_generate_holidays, calendars_extend_holidays
 from tierdesk.sla.models import Calendar, Holiday
 
 
@@ -37,5 +37,6 @@ def test_new_years_get_their_national_holidays_and_deleted_ones_stay_deleted(db)
 
 
 def test_the_extension_runs_monthly_in_the_worker():
+    autodiscover()  # as the worker starts: every app's tasks module registers its jobs
     jobs = {job.name: job for job in registered_jobs()}
     assert jobs["sla.extend-holidays"].cron == "30 3 1 * *"

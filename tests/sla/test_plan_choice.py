@@ -6,13 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 import time_machine
+from django_tasks_db.models import DBTaskResult
 
 from tests.sla.test_sweep import MON, ist
 from tierdesk.accounts.principal import SYSTEM
+from tierdesk.crm.hooks import subscriptions_changed
 from tierdesk.crm.models import Product, Subscription
 from tierdesk.sla.models import Plan
-from tierdesk.sla.services import plan_for, ticket_plan_refresh
+from tierdesk.sla.services import plan_for
 from tierdesk.tickets import services
+from tierdesk.tickets.services.plans import organization_plans_refresh, ticket_plan_refresh
+from tierdesk.tickets.tasks import refresh_organization_plans
 
 
 def subscribe(org, plan_slug, product=None, starts=date(2026, 1, 1), ends=None):
@@ -84,8 +88,6 @@ def test_changing_the_product_re_chooses_the_plan(world):
 
 
 def test_a_new_subscription_moves_the_active_tickets_of_the_organization_and_its_customers(world):
-    from tierdesk.sla.services import organization_plans_refresh
-
     def open_for(org, subject):
         return services.ticket_open(
             actor=world.manager, organization=org, subject=subject, body="b"
@@ -103,3 +105,13 @@ def test_a_new_subscription_moves_the_active_tickets_of_the_organization_and_its
         ticket.refresh_from_db()
     assert partners_own.sla_plan.slug == customers.sla_plan.slug == "premium-24x7"
     assert other.sla_plan.slug == resolved.sla_plan.slug == "standard"
+
+
+def test_a_subscription_change_in_the_crm_queues_the_refresh_of_its_tickets(
+    world, django_capture_on_commit_callbacks
+):
+    # The CRM fires its hook; the ticket domain, subscribed at start-up, queues the refresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions_changed.fire_on_commit(organization_id=world.bluebird.pk)
+    [queued] = DBTaskResult.objects.filter(task_path=refresh_organization_plans.module_path)
+    assert queued.args_kwargs["args"] == [world.bluebird.pk]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time_machine
 
 from tests.sla.test_sweep import MON, TUE, ist
-from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
+from tierdesk.tickets.services.sweep import sla_sweep
 
 
 def open_p2(world, subject="Calls drop"):

@@ -10,9 +10,9 @@ import time_machine
 
 from tierdesk.accounts.models import Notification
 from tierdesk.sla.models import SlaAlert
-from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets import services
 from tierdesk.tickets.models import TicketEvent
+from tierdesk.tickets.services.sweep import sla_sweep
 
 IST = ZoneInfo("Asia/Kolkata")
 MON, TUE, WED, THU, FRI = range(5)  # the week of Monday 30 November 2026: no Indian holidays

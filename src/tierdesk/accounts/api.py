@@ -8,9 +8,9 @@ from typing import Any
 from ninja import Field, Query, Router, Schema, Status
 
 from tierdesk.accounts import selectors, services
+from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.accounts.models import Agent, ApiToken, Team
-from tierdesk.api.auth import ApiRequest
-from tierdesk.api.schemas import ERRORS, In, PageOut, PageParams, Ref, org_ref, paginate, ref
+from tierdesk.core.api.schemas import ERRORS, In, PageOut, PageParams, Ref, org_ref, paginate, ref
 
 router = Router(tags=["people"])
 

@@ -11,6 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import CharField, OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
+
+from tierdesk.accounts.models import Agent, ApiToken, User
 
 
 class Role(StrEnum):
@@ -79,13 +83,12 @@ def principal_of(user: Any) -> Principal:
 
 
 def _load_principal(user: Any) -> Principal:
-    agent = _agent_of(user)
+    agent, contact = _agent_and_contact(user)
     if user.is_superuser:
         level = agent.support_level if agent else 3
         return Principal(role=Role.ADMIN, user_id=user.pk, support_level=level)
     if agent is not None:
         return _agent_principal(user, agent)
-    contact = _contact_of(user)
     if contact is not None:
         return Principal(
             role=Role.CONTACT,
@@ -97,18 +100,25 @@ def _load_principal(user: Any) -> Principal:
     return Principal(role=Role.NOBODY, user_id=user.pk)
 
 
-def known_team_ids(agent: Any, team_ids: str) -> None:
-    """Hand over the agent's team ids (``"3,7"``) that a query already read, so that the
-    principal costs no query of its own (the API token lookup reads them)."""
-    agent._tierdesk_team_ids = frozenset(int(pk) for pk in team_ids.split(",") if pk)
+def _agent_and_contact(user: Any) -> tuple[Any, Any]:
+    """The user's agent and contact (``None`` for none; an agent's contact is not read) with
+    their organizations: as loaded with the user (``users_with_principal``), else in one query."""
+    cached = user._state.fields_cache
+    if cached.get("agent") is not None:
+        return cached["agent"], None
+    if "agent" in cached and "contact" in cached:
+        return None, cached["contact"]
+    loaded = users_with_principal().filter(pk=user.pk).first()
+    if loaded is None:
+        return None, None
+    team_ids_loaded(loaded, loaded)
+    return _related(loaded, "agent"), _related(loaded, "contact")
 
 
 def _agent_principal(user: Any, agent: Any) -> Principal:
-    from tierdesk.crm.models import OrganizationKind
-
     if agent.is_manager:
         role = Role.MANAGER
-    elif agent.organization.kind == OrganizationKind.PARTNER:
+    elif agent.organization.is_partner:
         role = Role.PARTNER_AGENT
     else:
         role = Role.VENDOR_AGENT
@@ -128,25 +138,50 @@ def _team_ids(agent: Any) -> frozenset[int]:
     return frozenset(agent.teams.values_list("id", flat=True))
 
 
-def _agent_of(user: Any) -> Any:
-    """The user's agent with its organization, in one query (or none, if already loaded)."""
-    from tierdesk.accounts.models import Agent
-
-    if "agent" in user._state.fields_cache:
-        return _related(user, "agent")
-    return Agent.objects.select_related("organization").filter(user_id=user.pk).first()
-
-
-def _contact_of(user: Any) -> Any:
-    from tierdesk.crm.models import Contact
-
-    if "contact" in user._state.fields_cache:
-        return _related(user, "contact")
-    return Contact.objects.select_related("organization").filter(user_id=user.pk).first()
-
-
 def _related(user: Any, name: str) -> Any:
     try:
         return getattr(user, name)
     except ObjectDoesNotExist:
         return None
+
+
+# ---- loading users with what their principal needs, in one statement ----------------------
+
+# The agent's team ids, ``"3,7"`` (NULL for none), read along with the user.
+TEAM_IDS = "principal_team_ids"
+
+
+def _team_ids_of(agent_id: str) -> Subquery:
+    """The team ids of the agent whose id is at ``agent_id`` (a path from the outer query)."""
+    memberships = Agent.teams.through.objects.filter(agent_id=OuterRef(agent_id))
+    joined = StringAgg(Cast("team_id", CharField()), Value(","))
+    per_agent = memberships.values("agent_id").annotate(ids=joined)
+    return Subquery(per_agent.values("ids"))  # type: ignore[misc]  # stubs miss annotated names
+
+
+def users_with_principal() -> QuerySet[User]:
+    """Users with all that ``principal_of`` reads: the agent and the contact (the CRM's, through
+    its relation to the user) with their organizations, and the agent's team ids."""
+    return User.objects.select_related("agent__organization", "contact__organization").annotate(
+        **{TEAM_IDS: _team_ids_of("agent__id")}
+    )
+
+
+def tokens_with_principal() -> QuerySet[ApiToken]:
+    """API tokens with their users as ``users_with_principal`` loads them."""
+    related = ("user__agent__organization", "user__contact__organization")
+    return (
+        ApiToken.objects.select_related(*related)
+        .annotate(**{TEAM_IDS: _team_ids_of("user__agent__id")})
+        .order_by()
+    )
+
+
+def team_ids_loaded(user: Any, loaded_with: Any) -> Any:
+    """Hand the team ids that ``loaded_with`` (the user, or the token) was read with to the
+    user's agent, so that the principal costs no query of its own. Returns the user."""
+    agent = _related(user, "agent")
+    if agent is not None:
+        team_ids = getattr(loaded_with, TEAM_IDS) or ""
+        agent._tierdesk_team_ids = frozenset(int(pk) for pk in team_ids.split(",") if pk)
+    return user

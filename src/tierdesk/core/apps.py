@@ -5,8 +5,8 @@ from django.apps import AppConfig
 # psycopg keeps the parsed form of a query (its %s placeholders turned into $n) in an LRU cache,
 # but not for queries of more than 50 parameters: it assumes those are ORM-made multi-row
 # INSERTs that never repeat. Ours that exceed it repeat on every request (opening a ticket is
-# one 60-parameter statement), and re-parsing it cost ~0.4 ms of a creation's ~3 ms of Python
-# (measured in-process at 1M tickets). A mail batch's multi-row INSERTs and UPDATE, 25 rows
+# one 60-parameter statement), and re-parsing it on every call showed in the profile of a
+# creation (figures: docs/benchmarks.md). A mail batch's multi-row INSERTs and UPDATE, 25 rows
 # of up to 13 columns, repeat on every batch too. The cache stays bounded (128 queries).
 PSYCOPG_CACHED_STATEMENT_PARAMS = 1000
 
@@ -34,8 +34,8 @@ def _adapt_enums_directly() -> None:
     """Give psycopg a dumper for each of our enums (``Status``, ``EventKind``...) by its own
     class. It finds one only for ``str`` and ``int`` themselves: for a subclass it walks the
     class's MRO on every parameter of every statement (a raised KeyError and a string built per
-    class: ~6 lookups and ~3 % of a mail message's intake, measured). Run once all models are
-    imported, before the first connection copies the global adapters."""
+    class, visible in a mail message's profile). Run once all models are imported, before the
+    first connection copies the global adapters."""
     try:
         import psycopg
         from psycopg.adapt import PyFormat

@@ -1,146 +1,197 @@
-"""Rows read without the ORM's per-call query compilation: one by primary key (``by_pk``), and
-the columns of a model in a hand-written SELECT built back into instances (``ModelColumns``).
+"""Statements the ORM writes once per process and runs with new values on every call.
 
-``Model.objects.get(pk=...)`` spends about 0.4 ms of Python building its SQL before the database
-sees it, three times what the lookup itself costs (measured: 547 vs 179 µs CPU per call at
-1,000,000 tickets). The lookups that run on every request (the organization of each new ticket)
-use this instead: the statement is written once per model and the row becomes an instance with
-``Model.from_db``, exactly as the ORM would make it (all concrete fields, nothing deferred).
-Callers still check permissions on what they get (``policies.can``).
+On the hottest reads (an organization by primary key for every new ticket, the outer part of
+every ticket list page) building the query costs Django more Python than the database needs to
+run it. ``CompiledQuery`` takes the production queryset, has the ORM compile it once per
+database, and keeps three things: the SQL text, where each call's values go (``Param`` for a
+value, ``Fragment`` for a piece of SQL with its own parameters, such as a subquery the ORM
+compiled for this call), and how rows become what the queryset yields (the ORM's converters,
+``Model.from_db``, select_related's populators). Nothing here writes a statement: change the
+queryset and the statement follows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection, connections, models, router
-from django.db.models import DEFERRED, Model
+from django.db import connections, models, router
+from django.db.models import Expression, Field, Model, QuerySet, Value
+from django.db.models.query import DEFAULT_FETCH_MODE, ModelIterable, get_related_populators
+
+
+@dataclass(frozen=True, eq=False)
+class _Slot:
+    """Stands in a compiled statement's parameters for what a call gives: a value prepared by
+    ``field``, or (``field`` None) a fragment's parameters."""
+
+    name: str
+    field: Field[Any, Any] | None
+
+
+class Param(Value):
+    """A value given when the compiled statement runs: ``filter(pk=Param("pk", pk_field))``.
+    Compiled as the ORM compiles a value (``%s``), prepared by ``field`` as the ORM would."""
+
+    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+        super().__init__(None, output_field=field)
+        self.slot = _Slot(name, field)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        return "%s", [self.slot]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection)  # not Value's: it casts by the value's type
+
+
+class Fragment(Expression):
+    """SQL with its parameters given when the compiled statement runs, in parentheses:
+    ``filter(pk__in=Fragment("ids", pk_field))`` and then ``ids=(inner_sql, inner_params)``."""
+
+    def __init__(self, name: str, output_field: Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.slot = _Slot(name, None)
+        self.marker = f"__fragment_{name}__"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        return f"({self.marker})", [self.slot]
+
+
+class CompiledQuery[M: Model]:
+    """The queryset ``build()`` returns (model instances; ``select_related``, ``only`` and
+    annotations welcome, no prefetching), compiled once per database alias, run by
+    ``rows(alias, **values)`` or ``first(...)``."""
+
+    def __init__(self, build: Callable[[], QuerySet[M]]) -> None:
+        self.build = build
+        self._plans: dict[str, _Plan] = {}
+
+    def plan(self, alias: str) -> _Plan:
+        found = self._plans.get(alias)
+        if found is None:
+            found = self._plans[alias] = _Plan(self.build().using(alias))
+        return found
+
+    def rows(self, alias: str, **values: Any) -> list[M]:
+        """The instances the queryset would give with ``values`` in its slots."""
+        plan = self.plan(alias)
+        db = connections[alias]
+        sql, params = plan.statement(values, db)
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return cast(list[M], plan.instances(found, db))
+
+    def first(self, alias: str, **values: Any) -> M | None:
+        """The one instance a lookup of a unique key finds, or ``None``."""
+        found = self.rows(alias, **values)
+        return found[0] if found else None
+
+
+class _Plan:
+    """One compiled statement: its text and parameters, and how its rows become instances (as
+    ``ModelIterable`` makes them)."""
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError("CompiledQuery reads model instances, not values.")
+        if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            raise TypeError("CompiledQuery runs one statement: it would skip the prefetching.")
+        alias = queryset.db
+        compiler = queryset.query.get_compiler(alias)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.slots = [(at, p) for at, p in enumerate(self.params) if isinstance(p, _Slot)]
+        self.alias = alias
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = [column[0] for column in select[: compiler.col_count]]
+        self.converters = list(compiler.get_converters(fields).items())
+        self.model = klass_info["model"]
+        start, stop = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.own = slice(start, stop)
+        self.attnames = [column[0].target.attname for column in select[start:stop]]
+        self.populators = get_related_populators(klass_info, select, alias, DEFAULT_FETCH_MODE)
+        self.annotations = list(compiler.annotation_col_map.items())
+        # A forward many-to-one (a ticket's organization, its assignee) becomes one instance per
+        # related row, shared as prefetch_related shares it: a page names a few, often.
+        related = klass_info.get("related_klass_infos", [])
+        self.shared = [not info["reverse"] and not info["field"].unique for info in related]
+
+    def statement(self, values: Mapping[str, Any], db: Any) -> tuple[str, list[Any]]:
+        if not self.slots:
+            return self.sql, self.params
+        sql, params = self.sql, list(self.params)
+        # Fragments last first: each one's parameters replace its slot in place.
+        for at, slot in reversed(self.slots):
+            given = values[slot.name]
+            if slot.field is None:
+                fragment_sql, fragment_params = given
+                sql = sql.replace(f"__fragment_{slot.name}__", fragment_sql)
+                params[at : at + 1] = list(fragment_params)
+            else:
+                params[at] = slot.field.get_db_prep_value(given, db, prepared=False)
+        return sql, params
+
+    def instances(self, rows: Sequence[Sequence[Any]], db: Any) -> list[Any]:
+        converters = self.converters
+        found = []
+        seen: dict[tuple[int, Any], Any] = {}
+        for row in rows:
+            if converters:
+                row = list(row)
+                for at, (functions, expression) in converters:
+                    value = row[at]
+                    for convert in functions:
+                        value = convert(value, expression, db)
+                    row[at] = value
+            instance = self.model.from_db(self.alias, self.attnames, row[self.own])
+            for index, populator in enumerate(self.populators):
+                if self.shared[index]:
+                    _populate_shared(index, populator, row, instance, seen)
+                else:
+                    populator.populate(row, instance)
+            for name, at in self.annotations:
+                setattr(instance, name, row[at])
+            found.append(instance)
+        return found
+
+
+def _populate_shared(
+    index: int, populator: Any, row: Sequence[Any], instance: Any, seen: dict[Any, Any]
+) -> None:
+    """``RelatedPopulator.populate`` for a forward many-to-one, one instance per related row."""
+    if populator.reorder_for_init:
+        data = populator.reorder_for_init(row)
+    else:
+        data = row[populator.cols_start : populator.cols_end]
+    pk = data[populator.pk_idx]
+    related = None
+    if pk is not None:
+        related = seen.get((index, pk))
+        if related is None:
+            related = seen[index, pk] = populator.from_db(populator.db, populator.init_list, data)
+            for nested in populator.related_populators:
+                nested.populate(row, related)
+    populator.local_setter(instance, related)
 
 
 def by_pk[M: models.Model](model: type[M], pk: Any) -> M | None:
     """The instance with this (integer) primary key, or ``None``; also for a key no row can have
-    (not a number, out of the 64-bit range), as the ORM answers those."""
+    (not a number, out of the 64-bit range), as the ORM answers those. The ORM's own
+    ``filter(pk=...)``, compiled once per model and database."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
     if not -(2**63) <= pk < 2**63:
         return None
-    alias = router.db_for_read(model)
-    sql, attnames = _select_by_pk(model, alias)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    return None if row is None else model.from_db(alias, attnames, row)
+    return _by_pk(model).first(router.db_for_read(model), pk=pk)
 
 
 @cache
-def _select_by_pk(model: type[models.Model], alias: str) -> tuple[str, list[str]]:
-    quote = connections[alias].ops.quote_name
-    fields = model._meta.concrete_fields
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    table, pk = quote(model._meta.db_table), quote(str(model._meta.pk.column))
-    return f"SELECT {columns} FROM {table} WHERE {pk} = %s", [f.attname for f in fields]
-
-
-def padded(values: Iterable[Any]) -> list[Any]:
-    """The values for an ``IN (%s, ...)`` of a power-of-two length (past 1,024, a multiple of
-    1,024), the last repeated, which changes nothing an IN finds: a statement written once per
-    length then has a few lengths, not one per batch size, to cache (here and in psycopg's
-    prepared statements); a long list grows by at most 1,023 (parameter limits)."""
-    found = list(values)
-    if not found:
-        return found
-    length = 1 << (len(found) - 1).bit_length()
-    if length > 1024:
-        length = -(-len(found) // 1024) * 1024
-    return found + found[-1:] * (length - len(found))
-
-
-def placeholders(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
-def rows_where_in(
-    statement: Callable[[int], str], values: Iterable[Any], *after: Any
-) -> list[tuple[Any, ...]]:
-    """The rows of ``statement(n)``, a written-out SELECT whose first parameters are an ``IN``
-    of ``n`` placeholders (then ``after``), for ``values``: sorted and ``padded``, so that a
-    ``functools.cache``d ``statement`` is built for a few lengths only. No values, no query."""
-    params = padded(sorted(values))
-    if not params:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(statement(len(params)), [*params, *after])
-        return cursor.fetchall()
-
-
-class ModelColumns:
-    """One model's columns in a hand-written SELECT, and the instance built back from them as
-    ``select_related`` would: the ORM's own converters, then ``Model.from_db``.
-
-    ``names`` (attnames) loads only those columns; the others are deferred (loaded on access).
-    """
-
-    def __init__(self, model: type[Model], alias: str, names: Iterable[str] | None = None):
-        wanted = set(names) if names is not None else None
-        everything = model._meta.concrete_fields
-        self.model, self.alias, self.width = model, alias, len(everything)
-        self.attnames = [f.attname for f in everything]
-        self.fields = [f for f in everything if wanted is None or f.attname in wanted]
-        self.slots = [everything.index(f) for f in self.fields]
-        self.position = {slot: at for at, slot in enumerate(self.slots)}  # slot: place in fields
-        self.pk_at = self.fields.index(model._meta.pk)
-        self._converters: dict[str, list[tuple[int, Any, list[Any]]]] = {}
-
-    def sql(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(str(f.column))}" for f in self.fields)
-
-    def build(self, row: Sequence[Any], start: int, db: Any) -> Any:
-        """The instance from ``row[start:]`` read on connection ``db``, or ``None`` if an
-        outer join found none."""
-        values = row[start : start + len(self.fields)]
-        if values[self.pk_at] is None:
-            return None
-        full: list[Any] = [DEFERRED] * self.width
-        for slot, value in zip(self.slots, values, strict=True):
-            full[slot] = value
-        for slot, col, converters in self.converters(db):
-            value = full[slot]
-            for convert in converters:
-                value = convert(value, col, db)
-            full[slot] = value
-        return self.model.from_db(db.alias, self.attnames, full)
-
-    def values(self, row: Sequence[Any], start: int, db: Any) -> list[Any]:
-        """The values of ``row[start:]`` as the ORM's ``values_list`` gives them (converted),
-        in ``fields`` order, for a caller that wants no instance."""
-        values = list(row[start : start + len(self.fields)])
-        for slot, col, converters in self.converters(db):
-            at = self.position[slot]
-            for convert in converters:
-                values[at] = convert(values[at], col, db)
-        return values
-
-    def picker(self, names: Sequence[str]) -> Any:
-        """A function from ``values()`` to the named columns' values, in ``names``' order (at
-        least two names)."""
-        attnames = [field.attname for field in self.fields]
-        return itemgetter(*(attnames.index(name) for name in names))
-
-    def converters(self, db: Any) -> list[tuple[int, Any, list[Any]]]:
-        """The columns the ORM's compiler would convert: their slots, expressions, converters."""
-        found = self._converters.get(db.vendor)
-        if found is None:
-            found = []
-            for slot, field in zip(self.slots, self.fields, strict=True):
-                col = field.get_col(self.alias)
-                converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
-                if converters:
-                    found.append((slot, col, converters))
-            self._converters[db.vendor] = found
-        return found
+def _by_pk[M: models.Model](model: type[M]) -> CompiledQuery[M]:
+    return CompiledQuery(
+        lambda: model._base_manager.filter(pk=Param("pk", model._meta.pk)).order_by()
+    )

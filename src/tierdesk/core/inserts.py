@@ -1,15 +1,16 @@
 """INSERTs written once per model, for the hot write paths.
 
 The ORM compiles every ``save()`` and ``bulk_create()`` anew: for a ticket (50 columns) that is
-about a millisecond of Python per INSERT, more than PostgreSQL needs to run it. Here the
+more Python per INSERT than PostgreSQL needs to run it (``docs/benchmarks.md``). Here the
 statement is built once per model (and row count) from the model's concrete fields, and the
 values are exactly what ``save()`` would send (``pre_save`` then ``get_db_prep_save`` of each
 field). Used for rows nearly every change writes (events, messages, attachments, queued mail,
 stored raw mail) and, as parts of one statement, for opening a ticket
 (``tickets.services.opening``).
 
-Only for models with no ``save()`` of their own and no signal receivers on save: those would be
-skipped.
+Only for models with no ``save()`` of their own and no ``pre_save``/``post_save`` receivers:
+those would be skipped. ``refuse_unsafe`` enforces it on every call (a receiver connected at
+run time included), and a test walks every model that comes here.
 """
 
 from __future__ import annotations
@@ -21,11 +22,26 @@ from typing import Any
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
+from django.db.models.signals import post_save, pre_save
+
+
+class UnsafeInsert(TypeError):
+    """A model whose ``save()`` does more than these INSERTs would: they would skip it."""
+
+
+def refuse_unsafe(model: type[models.Model]) -> None:
+    """Raise ``UnsafeInsert`` for a model with a ``save()`` of its own or a receiver of
+    ``pre_save``/``post_save``: writing its rows here would silently skip that code."""
+    if model.save is not models.Model.save:
+        raise UnsafeInsert(f"{model.__name__} overrides save(): insert it with save().")
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise UnsafeInsert(f"{model.__name__} has save signal receivers: insert it with save().")
 
 
 def insert(instance: models.Model) -> None:
     """``instance.save(force_insert=True)``, without compiling the INSERT."""
     model = type(instance)
+    refuse_unsafe(model)
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_columns_from_insert:
         instance.save(force_insert=True)
@@ -42,6 +58,7 @@ def insert_rows(rows: Sequence[models.Model], *, ignore_conflicts: bool = False)
     if not rows:
         return
     model = type(rows[0])
+    refuse_unsafe(model)
     connection = connections[router.db_for_write(model)]
     returning = not ignore_conflicts
     if returning and not connection.features.can_return_rows_from_bulk_insert:
@@ -139,6 +156,7 @@ def insert_values(
 ) -> list[Any]:
     """The instance's values for ``insert_columns``, as the ORM would send them; the fields
     named in ``skip`` (attnames) are left out."""
+    refuse_unsafe(type(instance))
     return [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
         for field in insert_fields(type(instance))

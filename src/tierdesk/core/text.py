@@ -1,4 +1,4 @@
-"""Markdown and plain text to sanitized HTML.
+"""Markdown and plain text to sanitized HTML, and file names made safe.
 
 Bodies are stored as the author wrote them and rendered once on write: pages and mail never
 render user input on the fly, and the sanitizer (nh3, Rust's ammonia) is the last word on what
@@ -8,7 +8,9 @@ HTML may reach a browser.
 from __future__ import annotations
 
 import html
+import unicodedata
 from functools import cache
+from pathlib import PurePosixPath
 
 import nh3
 from markdown_it import MarkdownIt
@@ -60,3 +62,12 @@ def render_body(source: str, body_format: str) -> str:
     if body_format == "html":
         return sanitize_html(source)
     return render_plain(source)
+
+
+def safe_filename(name: str, fallback: str = "attachment") -> str:
+    """A file name a sender chose, fit to show and to offer for download: the last path part
+    only, no control or shell-hostile characters, never empty, never hidden or dotted."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PurePosixPath(name.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name.strip(" .")[:200].rstrip(" .") or fallback

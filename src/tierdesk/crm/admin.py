@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from tierdesk.crm.hooks import subscriptions_changed
 from tierdesk.crm.models import Contact, Organization, Product, Subscription
-from tierdesk.sla.tasks import refresh_organization_plans
 
 
 class ContactInline(admin.TabularInline):
@@ -37,9 +36,8 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if any(fs.model is Subscription and fs.has_changed() for fs in formsets):
-            # Which plan applies may have changed: active tickets follow, in the background.
-            organization_id = form.instance.pk
-            transaction.on_commit(lambda: refresh_organization_plans.enqueue(organization_id))
+            # Which plan applies may have changed: whoever keeps tickets on plans follows.
+            subscriptions_changed.fire_on_commit(organization_id=form.instance.pk)
 
 
 @admin.register(Contact)
@@ -65,3 +63,17 @@ class SubscriptionAdmin(SimpleHistoryAdmin):
     search_fields = ["organization__name"]
     list_select_related = ["organization", "plan", "product"]
     autocomplete_fields = ["organization"]
+
+    def save_model(self, request: Any, obj: Subscription, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        subscriptions_changed.fire_on_commit(organization_id=obj.organization_id)
+
+    def delete_model(self, request: Any, obj: Subscription) -> None:
+        super().delete_model(request, obj)
+        subscriptions_changed.fire_on_commit(organization_id=obj.organization_id)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        organization_ids = set(queryset.values_list("organization_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for organization_id in sorted(organization_ids):
+            subscriptions_changed.fire_on_commit(organization_id=organization_id)

@@ -6,8 +6,8 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from tierdesk.api.auth import ApiRequest
-from tierdesk.api.schemas import ERRORS, PageOut, PageParams, Ref, org_ref, paginate
+from tierdesk.accounts.api_auth import ApiRequest
+from tierdesk.core.api.schemas import ERRORS, PageOut, PageParams, Ref, org_ref, paginate
 from tierdesk.crm import selectors
 from tierdesk.crm.models import Contact, Organization
 

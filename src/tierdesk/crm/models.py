@@ -40,6 +40,11 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_partner(self) -> bool:
+        """Gives its customers their level-1 support (its agents are partner agents)."""
+        return self.kind == OrganizationKind.PARTNER
+
 
 class Contact(models.Model):
     """A person at an organization; with a user, they can sign in to the portal and the API."""

@@ -8,6 +8,10 @@
 ``visible(user, action, queryset)`` narrows a queryset of organizations or contacts;
 ``can(user, action, obj)`` answers for one. Both read the same ``_scope`` facts, and a test checks
 that they agree for every persona.
+
+``ACT_FOR`` is "which organizations may this actor act for": open tickets on an organization's
+behalf, name its contacts as reporters. It is the one home of that rule (the desk's party search,
+the API, the portal and the ticket service all ask it) and has the same scope as seeing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.crm.models import Contact, Organization
 
 VIEW = "view"
-ACTIONS = frozenset({VIEW})
+ACT_FOR = "act_for"
+ACTIONS = frozenset({VIEW, ACT_FOR})
 
 
 def visible(user: Any, action: str, queryset: QuerySet) -> QuerySet:

@@ -13,19 +13,24 @@ from tierdesk.crm import policies
 from tierdesk.crm.models import Contact, Organization, Product
 
 
-def organization_list(*, user: Any, q: str | None = None) -> QuerySet[Organization]:
-    organizations = policies.visible(user, policies.VIEW, Organization.objects.all())
+def organization_list(
+    *, user: Any, q: str | None = None, action: str = policies.VIEW
+) -> QuerySet[Organization]:
+    """Organizations the user may see (or, with ``action=policies.ACT_FOR``, act for)."""
+    organizations = policies.visible(user, action, Organization.objects.all())
     if q:
         organizations = organizations.filter(name__icontains=q.strip())
     return organizations.select_related("partner").order_by("name", "id")
 
 
-def organization_get(*, user: Any, pk: int, field: str | None = None) -> Organization:
+def organization_get(
+    *, user: Any, pk: int, field: str | None = None, action: str = policies.VIEW
+) -> Organization:
     """One organization the user may see, else ``NotFound`` (another tenant's is no different).
     Every new ticket reads one: the row by primary key without ORM compilation, then the same
     rule as ``visible`` (``policies.can``); its partner, if any, is attached the same way."""
     organization = fetch.by_pk(Organization, pk)
-    if organization is None or not policies.can(user, policies.VIEW, organization):
+    if organization is None or not policies.can(user, action, organization):
         raise NotFound("No such organization.", field=field)
     if organization.partner_id is not None:
         organization.partner = fetch.by_pk(Organization, organization.partner_id)
@@ -35,9 +40,13 @@ def organization_get(*, user: Any, pk: int, field: str | None = None) -> Organiz
 
 
 def contact_list(
-    *, user: Any, organization_id: int | None = None, q: str | None = None
+    *,
+    user: Any,
+    organization_id: int | None = None,
+    q: str | None = None,
+    action: str = policies.VIEW,
 ) -> QuerySet[Contact]:
-    contacts = policies.visible(user, policies.VIEW, Contact.objects.all())
+    contacts = policies.visible(user, action, Contact.objects.all())
     if organization_id is not None:
         contacts = contacts.filter(organization_id=organization_id)
     if q and q.strip():
@@ -46,8 +55,10 @@ def contact_list(
     return contacts.select_related("organization").order_by("name", "id")
 
 
-def contact_get(*, user: Any, pk: int, field: str | None = None) -> Contact:
-    contact = contact_list(user=user).filter(pk=pk).first()
+def contact_get(
+    *, user: Any, pk: int, field: str | None = None, action: str = policies.VIEW
+) -> Contact:
+    contact = contact_list(user=user, action=action).filter(pk=pk).first()
     if contact is None:
         raise NotFound("No such contact.", field=field)
     return contact

@@ -177,34 +177,3 @@ def _initial(name: str, ticket: Ticket) -> dict[str, Any]:
     if name == "log_contact":
         return {"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "kind": "phone"}
     return {}
-
-
-# ---- the composer and new tickets: one service, plus the files that came with it ----------
-
-
-def post_message(*, actor: Any, ticket: Ticket, kind: str, body: str, files: list[Any]) -> Ticket:
-    """A reply or an internal note with its attachments, all or nothing.
-
-    Returns the ticket the message landed on (a reply to a closed ticket opens a follow-up).
-    """
-    with transaction.atomic():
-        if kind == "note":
-            message = services.ticket_note(actor=actor, ticket=ticket, body=body)
-        else:
-            message = services.ticket_reply(actor=actor, ticket=ticket, body=body)
-        target = message.ticket
-        for upload in files:
-            services.attachment_add(
-                actor=actor, ticket=target, stream=upload, filename=upload.name or "attachment",
-                content_type=upload.content_type or "", message=message,
-                internal=kind == "note",
-            )  # fmt: skip
-    return target
-
-
-def attach_all(*, actor: Any, ticket: Ticket, files: list[Any]) -> None:
-    for upload in files:
-        services.attachment_add(
-            actor=actor, ticket=ticket, stream=upload, filename=upload.name or "attachment",
-            content_type=upload.content_type or "",
-        )  # fmt: skip

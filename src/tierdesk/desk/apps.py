@@ -12,12 +12,11 @@ class DeskConfig(AppConfig):
 
         from tierdesk.core.config_cache import ConfigCache
         from tierdesk.desk.models import CannedResponse
-        from tierdesk.desk.selectors import CANNED_RESPONSES, COMMITMENTS
-        from tierdesk.sla.models import Calendar, Plan, Target
+        from tierdesk.desk.selectors import CANNED_RESPONSES
 
-        # Cache invalidation only: no business rule runs in these handlers.
+        # Cache invalidation only: no business rule runs in these handlers. (What plans promise
+        # comes from the SLA plan cache, which the sla app clears.)
         caches: list[tuple[type[Model], ConfigCache]] = [(CannedResponse, CANNED_RESPONSES)]
-        caches += [(model, COMMITMENTS) for model in (Plan, Target, Calendar)]
         for model, cache in caches:
             for signal, name in ((post_save, "save"), (post_delete, "delete")):
                 uid = f"desk-{cache.name}-{model.__name__}-{name}"

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.core.text import render_markdown
 from tierdesk.crm import selectors as crm_selectors
+from tierdesk.crm.policies import ACT_FOR
 from tierdesk.desk import forms as desk_forms
 from tierdesk.desk import selectors, services
-from tierdesk.desk.actions import ACTION_KEYS, ACTIONS, action_form, attach_all, post_message
+from tierdesk.desk.actions import ACTION_KEYS, ACTIONS, action_form
 from tierdesk.desk.models import QueueView
-from tierdesk.portal.selectors import commitment
+from tierdesk.sla.promise import promise
 from tierdesk.sla.services import plan_for
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
@@ -31,6 +32,7 @@ from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services.opening import Impact
+from tierdesk.tickets.uploads import attach_all, post_message
 
 View = Callable[..., HttpResponseBase]
 VIEW_SLOT = "__view__"
@@ -362,9 +364,9 @@ def _open_on_behalf(user: Any, data: dict[str, Any], categories: list[Any]) -> T
 def _party(user: Any, party: tuple[str, int]) -> tuple[Any, Any]:
     kind, pk = party
     if kind == "contact":
-        contact = crm_selectors.contact_get(user=user, pk=pk, field="party")
+        contact = crm_selectors.contact_get(user=user, pk=pk, field="party", action=ACT_FOR)
         return contact.organization, contact
-    return crm_selectors.organization_get(user=user, pk=pk, field="party"), None
+    return crm_selectors.organization_get(user=user, pk=pk, field="party", action=ACT_FOR), None
 
 
 @agent_page
@@ -374,8 +376,10 @@ def party_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("party_q", "").strip()
     context: dict[str, Any] = {"q": q, "organizations": [], "contacts": []}
     if len(q) >= 2:
-        context["organizations"] = list(crm_selectors.organization_list(user=request.user, q=q)[:8])
-        context["contacts"] = list(crm_selectors.contact_list(user=request.user, q=q)[:12])
+        found = crm_selectors.organization_list(user=request.user, q=q, action=ACT_FOR)
+        context["organizations"] = list(found[:8])
+        people = crm_selectors.contact_list(user=request.user, q=q, action=ACT_FOR)
+        context["contacts"] = list(people[:12])
     return render(request, "desk/ticket_new.html#party_results", context)
 
 
@@ -388,7 +392,8 @@ def commitment_preview(request: HttpRequest) -> HttpResponse:
     if pk.isdigit() and kind in {"contact", "organization"}:
         organization, _contact = _party(request.user, (kind, int(pk)))
         priority = _priority_preview(request)
-        context["commitment"] = commitment(plan_for(organization), priority)
+        emergency = bool(request.GET.get("is_emergency"))
+        context["commitment"] = promise(plan_for(organization), priority, emergency=emergency)
         context["organization"] = organization
     return render(request, "desk/ticket_new.html#commitment", context)
 

@@ -13,7 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tierdesk.mail.bounces import address_unsuppress
 from tierdesk.mail.models import AddressState, InboundMessage, Mailbox, MailTemplate, OutboundMail
-from tierdesk.mail.outbound import default_template
+from tierdesk.mail.rendering import default_template
 from tierdesk.mail.services import mail_retry
 
 

@@ -14,7 +14,9 @@ per message:
    (Nothing of the first pass is kept, so the outcome is the one a savepoint per message gives;
    a batch that goes through, nearly every one, saves two round trips per message.) The
    outcomes of the others are written together at the end (one UPDATE), and the search
-   documents of the tickets the batch changed are rewritten once, set-based, before the commit.
+   documents of the tickets the batch changed are rewritten once, set-based, before the commit
+   (the batch's ``UnitOfWork``, handed to every ticket service it calls, holds them, the
+   histories and the plans it read up front).
    A message that failed on a clash with another writer (``Conflict``, a deadlock) is tried
    once more on its own after the batch committed.
 3. The acknowledgements of the batch's new tickets are inserted together at the end of the
@@ -30,15 +32,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 
-from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict
-from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.core.inserts import insert_rows
 from tierdesk.mail import parsing
 from tierdesk.mail.models import InboundMessage, InboundStatus, IntakeAction, Mailbox
@@ -57,9 +56,8 @@ from tierdesk.mail.services import (
     process_locked,
     result_of,
 )
-from tierdesk.sla.clocks import events_preloaded, preloaded_events_forget
-from tierdesk.sla.services import plans_preloaded
 from tierdesk.tickets.models import Message
+from tierdesk.tickets.services import UnitOfWork
 
 # Raw bytes per INSERT: a batch of large messages is stored in a few statements, not one
 # statement of hundreds of megabytes.
@@ -145,9 +143,7 @@ def _process(
     first_of: dict[str, int] = {}  # key: index of its first delivery in the batch
     for index, row in enumerate(rows):
         first_of.setdefault(row.key, index)
-    # Search documents are written once for the whole batch, in its transaction (still
-    # findable at the same commit as the messages).
-    with transaction.atomic(), search.indexing_deferred():
+    with transaction.atomic():
         done = _run(_locked_work(rows, parsed, deliveries, first_of))
         finished = done.lookups.finished or []
         _finish_many([_finished(inbound, outcome) for inbound, outcome in finished])
@@ -184,31 +180,12 @@ def _locked_work(
 
 
 def _lock_stored(keys: list[str]) -> list[InboundMessage]:
-    """``InboundMessage.objects.select_for_update().defer("raw").filter(key__in=keys)
-    .order_by("pk")``, with its statement written once per process (per length): compiling
-    the ORM's cost a batch more than running it. The raw bytes stay deferred (loaded on
-    access), as processing needs only the parsed mail."""
-    return [_STORED.build(row, 0, connection) for row in rows_where_in(_lock_sql, keys)]
-
-
-_STORED = ModelColumns(
-    InboundMessage,
-    "m",
-    [f.attname for f in InboundMessage._meta.concrete_fields if f.name != "raw"],
-)
-
-
-@cache
-def _lock_sql(count: int) -> str:
-    # No FOR UPDATE where the database has none (SQLite locks the whole database on write):
-    # what the ORM's select_for_update() leaves out there too.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    table = connection.ops.quote_name(InboundMessage._meta.db_table)
-    key = connection.ops.quote_name(str(InboundMessage._meta.get_field("key").column))
-    return (
-        f"SELECT {_STORED.sql()} FROM {table} m"
-        f" WHERE m.{key} IN ({placeholders(count)}) ORDER BY m.id{lock}"
-    )
+    """The stored rows of these keys, locked in id order. The raw bytes stay deferred (loaded
+    on access), as processing needs only the parsed mail."""
+    if not keys:
+        return []
+    stored = InboundMessage.objects.select_for_update().defer("raw").filter(key__in=keys)
+    return list(stored.order_by("pk"))
 
 
 def _run(work: list[_Work]) -> _Pass:
@@ -227,22 +204,24 @@ def _run(work: list[_Work]) -> _Pass:
 
 
 def _pass(work: list[_Work], *, isolated: bool) -> _Pass:
+    contacts = known_contacts(item.mail.from_address for item in work)
+    tickets = known_tickets(item.mail for item in work)
+    # The replies' tickets' histories, read once for their SLA clocks; the senders'
+    # organizations' plans, chosen once for the tickets they open; the search documents of
+    # the tickets the pass changed, written once at its end (in the batch's transaction:
+    # findable at the same commit as the messages).
+    replied = [pk for pk, ticket in tickets.items() if ticket is not None]
+    organizations = {c.organization_id: c.organization for c in contacts.values()}
+    unit = UnitOfWork.preloaded(ticket_ids=replied, organizations=organizations.values())
     lookups = Lookups(
-        contacts=known_contacts(item.mail.from_address for item in work),
-        tickets=known_tickets(item.mail for item in work),
-        acknowledgements=[],
-        finished=[],
+        contacts=contacts, tickets=tickets, acknowledgements=[], finished=[], work=unit
     )
     done = _Pass(lookups)
-    # The replies' tickets' histories, read once for their SLA clocks; the senders'
-    # organizations' subscriptions, once for the plans of the tickets they open.
-    replied = [pk for pk, ticket in (lookups.tickets or {}).items() if ticket is not None]
-    organizations = {c.organization_id: c.organization for c in (lookups.contacts or {}).values()}
-    with events_preloaded(replied), plans_preloaded(organizations.values()):
-        for item in work:
-            done.results[item.index], clashed = _one(item, lookups, isolated=isolated)
-            if clashed and item.inbound is not None:
-                done.again.append((item.index, item.inbound))
+    for item in work:
+        done.results[item.index], clashed = _one(item, lookups, isolated=isolated)
+        if clashed and item.inbound is not None:
+            done.again.append((item.index, item.inbound))
+    unit.finish()
     return done
 
 
@@ -276,7 +255,8 @@ def _one(item: _Work, lookups: Lookups, *, isolated: bool) -> tuple[IngestResult
         del finished[marks[1] :]
         if lookups.tickets:
             lookups.tickets.clear()
-        preloaded_events_forget()
+        if lookups.work is not None:
+            lookups.work.forget()
         return inbound_fail(inbound, exc), isinstance(exc, Conflict | OperationalError)
     return result_of(inbound, outcome), False
 

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierdesk.mail.events import MAIL_EVENT_KINDS
+from tierdesk.accounts.principal import principal_of
 from tierdesk.mail.models import OutboundKind
-from tierdesk.mail.outbound import commitment, ticket_subject
-from tierdesk.tickets.models import Message, TicketEvent
+from tierdesk.mail.rendering import ticket_subject
+from tierdesk.tickets.models import EventKind, Message, TicketEvent
+
+# Events that may send the reporter a mail (``_kind_and_context`` says which ones actually do);
+# ``events.mail_may_follow`` hands only these to the worker.
+MAIL_EVENT_KINDS = frozenset(
+    {EventKind.REPLIED, EventKind.PENDED, EventKind.RESOLVED, EventKind.REOPENED}
+)
 
 
 def notice_for_event(event_id: int) -> dict[str, Any] | None:
@@ -50,26 +56,24 @@ def notice_for_event(event_id: int) -> dict[str, Any] | None:
 def _kind_and_context(event: TicketEvent) -> tuple[str | None, dict[str, Any]]:
     data = event.data or {}
     ticket = event.ticket
-    if event.kind == "replied":
+    if event.kind == EventKind.REPLIED:
         if not data.get("by_agent"):
             return None, {}
         message = Message.objects.filter(pk=int(data.get("message") or 0), kind="public").first()
         return (OutboundKind.REPLY, {"body": message.body}) if message else (None, {})
-    if event.kind == "pended":
+    if event.kind == EventKind.PENDED:
         note = data.get("note", "")
         if data.get("reason") == "customer":
             return OutboundKind.INFO_REQUEST, {"note": note}
         return OutboundKind.PENDING, {"note": note, "reason": ticket.get_pending_reason_display()}
-    if event.kind == "resolved":
+    if event.kind == EventKind.RESOLVED:
         return OutboundKind.RESOLVED, {"summary": data.get("summary", "")}
-    if event.kind == "reopened" and _is_agent(event.actor):
+    if event.kind == EventKind.REOPENED and _is_agent(event.actor):
         return OutboundKind.REOPENED, {"reason": data.get("reason", "")}
     return None, {}
 
 
 def _is_agent(user: Any) -> bool:
-    from tierdesk.accounts.principal import principal_of
-
     return user is not None and principal_of(user).is_agent
 
 
@@ -79,4 +83,4 @@ def _name(user: Any) -> str:
     return getattr(user, "display_name", "") or user.get_full_name() or user.get_username()
 
 
-__all__ = ["commitment", "notice_for_event"]
+__all__ = ["MAIL_EVENT_KINDS", "notice_for_event"]

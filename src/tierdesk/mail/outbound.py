@@ -15,18 +15,18 @@ bounce and rate-limit checks cost the intake nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
-from functools import lru_cache, partial
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
-from django.template import Context, Template
+from django.core.mail import EmailMessage, mailers
+from django.db import IntegrityError, connection, router, transaction
+from django.db.models import F, Q, QuerySet
+from django.tasks import task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from tierdesk.core.clock import now
 from tierdesk.core.inserts import insert_rows
@@ -36,16 +36,16 @@ from tierdesk.mail.models import (
     AddressState,
     InboundMessage,
     Mailbox,
-    MailTemplate,
     OutboundKind,
     OutboundMail,
     OutboundStatus,
 )
-from tierdesk.mail.parsing import REPLY_MARKER, normalize_subject
+from tierdesk.mail.notices import notice_for_event
+from tierdesk.mail.rendering import commitment, render, ticket_subject
 from tierdesk.mail.threading import loop_id, new_message_id
+from tierdesk.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "mail"
 # Minutes to wait before each retry of a failed send.
 BACKOFF_MINUTES = [1, 5, 15, 60, 240, 720]
 # A message stuck in "sending" this long belonged to a worker that died: send it again.
@@ -55,45 +55,6 @@ MAX_REFERENCES = 10
 
 # Kinds the worker renders when it sends; until then the row's subject and body are empty.
 RENDERED_ON_SEND = frozenset({OutboundKind.ACKNOWLEDGEMENT})
-
-
-# ---- templates -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
-
-
-@lru_cache(maxsize=32)
-def default_template(key: str) -> tuple[str, str]:
-    """The file default: first line ``Subject: …``, a blank line, then the body."""
-    text = (TEMPLATE_DIR / f"{key}.txt").read_text(encoding="utf-8")
-    head, _, body = text.partition("\n\n")
-    return head.removeprefix("Subject:").strip(), body
-
-
-def template_source(key: str) -> tuple[str, str]:
-    row = MailTemplate.objects.filter(key=key).first()
-    if row is not None:
-        return row.subject, row.body
-    return default_template(key)
-
-
-@lru_cache(maxsize=64)
-def _compiled(source: str) -> Template:
-    """Compiling is most of rendering's cost; keyed by the source text, an edited template is
-    simply a new key (the row itself is read on every render, so edits apply at once)."""
-    return Template(source)
-
-
-def render(key: str, context: dict[str, Any]) -> Rendered:
-    subject_source, body_source = template_source(key)
-    ctx = Context({**context, "reply_marker": REPLY_MARKER}, autoescape=False)
-    subject = " ".join(_compiled(subject_source).render(ctx).split())
-    body = _compiled(body_source).render(ctx).strip() + "\n"
-    return Rendered(subject=subject[:300], body=body)
 
 
 # ---- queueing ------------------------------------------------------------------------------
@@ -257,15 +218,6 @@ def _schedule_send(*outbound_ids: int) -> None:
 
 
 def _tasks_in_this_database() -> bool:
-    from django.db import router
-
-    from tierdesk.mail.tasks import mail_send
-
-    try:
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - the backend is a dependency
-        return False
     if not isinstance(mail_send.get_backend(), DatabaseBackend):
         return False
     connection = transaction.get_connection()
@@ -273,8 +225,6 @@ def _tasks_in_this_database() -> bool:
 
 
 def _enqueue_send(*outbound_ids: int) -> None:
-    from tierdesk.mail.tasks import mail_send, mail_send_many
-
     if len(outbound_ids) == 1:
         mail_send.enqueue(outbound_ids[0])
     else:
@@ -287,13 +237,20 @@ def _from_address(mailbox: Mailbox | None) -> str:
     return formataddr((mailbox.display_name, mailbox.address))
 
 
-def ticket_subject(ticket: Any, subject: str = "") -> str:
-    """``[TD-1042] subject``: the tag lets a reply without headers still find the ticket."""
-    subject = normalize_subject(subject or ticket.subject)
-    return f"[{ticket.reference}] {subject}"
-
-
 # ---- sending -------------------------------------------------------------------------------
+
+
+# The sending tasks live beside what they run: queueing a mail enqueues them, so ``tasks.py``
+# (which lists every mail task) imports them from here rather than this module from it.
+@task
+def mail_send(outbound_id: int) -> str:
+    return outbound_send(outbound_id)
+
+
+@task
+def mail_send_many(outbound_ids: list[int]) -> list[str]:
+    """The mails one intake batch queued: one task row for the batch, not one per mail."""
+    return [outbound_send(pk) for pk in outbound_ids]
 
 
 def outbound_send(outbound_id: int) -> str:
@@ -327,8 +284,6 @@ def outbound_send(outbound_id: int) -> str:
 def _render_on_send(mail: OutboundMail) -> str:
     """Render a mail the intake queued bare and store its text (a retry sends the same words);
     returns why it must not go (bounces, rate limit), checked now as for any queued mail."""
-    from tierdesk.tickets.models import Ticket
-
     ticket = Ticket.objects.select_related("reporter").filter(pk=mail.ticket_id or 0).first()
     context: dict[str, Any] = {"ticket": ticket, "mailbox": mail.mailbox}
     if ticket is not None:
@@ -344,14 +299,10 @@ def _render_on_send(mail: OutboundMail) -> str:
 
 
 def _attempts_plus_one() -> Any:
-    from django.db.models import F
-
     return F("attempts") + 1
 
 
 def _mailer(mail: OutboundMail) -> str:
-    from django.core.mail import mailers
-
     alias = mail.mailbox.mailer if mail.mailbox else "default"
     return alias if alias in mailers else "default"
 
@@ -412,38 +363,8 @@ def outbox_sweep(*, limit: int = 200) -> int:
 # ---- what a reporter hears about ---------------------------------------------------------
 
 
-def commitment(ticket: Any) -> dict[str, Any]:
-    """The plan's first-response promise for the ticket's priority, for the acknowledgement."""
-    from tierdesk.sla.models import Metric, Target
-
-    if ticket.is_emergency:
-        minutes = settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES
-        return {"emergency": True, "amount": minutes, "unit": "minutes", "around_the_clock": True}
-    target = (
-        Target.objects.filter(
-            plan_id=ticket.sla_plan_id, priority=ticket.priority, metric=Metric.FIRST_RESPONSE
-        )
-        .select_related("calendar")
-        .first()
-    )
-    if target is None or target.amount is None:
-        return {"emergency": False, "amount": None}
-    unit = target.get_unit_display().lower()
-    if target.amount == 1:
-        unit = unit.removesuffix("s")
-    return {
-        "emergency": False,
-        "amount": target.amount,
-        "unit": unit,
-        "around_the_clock": target.calendar.always_open,
-        "calendar": target.calendar.name,
-    }
-
-
 def event_mail(event_id: int) -> int:
     """Queue what the reporter should hear about one ticket event; the count queued."""
-    from tierdesk.mail.notices import notice_for_event
-
     notice = notice_for_event(event_id)
     if notice is None:
         return 0

@@ -14,13 +14,13 @@ import email.policy
 import hashlib
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
-from pathlib import PurePosixPath
+
+from tierdesk.core.text import safe_filename
 
 # Lines of our outgoing mail above which the customer writes (and below which we cut).
 REPLY_MARKER = "##- Please type your reply above this line -##"
@@ -137,15 +137,6 @@ def ticket_tags(subject: str, prefix: str) -> list[int]:
 def message_ids(value: str) -> list[str]:
     """The ``<id>`` tokens of a Message-ID, In-Reply-To or References header, in order."""
     return [one_line(mid, 250) for mid in MESSAGE_ID.findall(value)]
-
-
-def safe_filename(name: str, fallback: str = "attachment") -> str:
-    """The last path part only, no control or shell-hostile characters, never empty or dotted."""
-    name = unicodedata.normalize("NFC", clean_text(name or ""))
-    name = PurePosixPath(name.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    name = name.strip(" .")
-    return name[:200] or fallback
 
 
 def sha256(raw: bytes) -> str:

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from tierdesk.core.errors import NotFound
 from tierdesk.mail import policies
 from tierdesk.mail.models import InboundMessage, InboundStatus, OutboundMail
+from tierdesk.tickets import policies as ticket_policies
 
 
 def inbound_list(*, user: Any, status: str | None = None) -> QuerySet[InboundMessage]:
@@ -34,8 +35,6 @@ def original_of_message(*, user: Any, message_id: int) -> InboundMessage:
 
 def outbound_for_ticket(*, user: Any, ticket: Any) -> QuerySet[OutboundMail]:
     """Mail sent about a ticket, for support staff looking at its delivery."""
-    from tierdesk.tickets import policies as ticket_policies
-
     if not ticket_policies.sees_internal(user) or not ticket_policies.can(
         user, ticket_policies.VIEW, ticket
     ):

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from tierdesk.accounts.models import Agent, User
 from tierdesk.accounts.principal import SYSTEM, Principal, Role, principal_of
 from tierdesk.core.config_cache import ConfigCache
-from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.mail.models import Mailbox, UnknownSenders
 
@@ -122,31 +119,13 @@ def known_contacts(addresses: Iterable[str]) -> dict[str, Contact]:
     if not wanted:
         return {}
     found: dict[str, Contact] = {}
-    for row in rows_where_in(_known_contacts_sql, wanted):
-        contact = _CONTACT.build(row, 0, connection)
-        # As select_related leaves it: the contact's own Organization instance.
-        Contact.organization.field.set_cached_value(
-            contact, _ORGANIZATION.build(row, len(_CONTACT.fields), connection)
-        )
+    for contact in (
+        Contact.objects.select_related("organization")
+        .filter(organization__is_active=True, email__in=wanted)
+        .order_by("id")
+    ):
         found.setdefault(contact.email, contact)
     return found
-
-
-_CONTACT = ModelColumns(Contact, "c")
-_ORGANIZATION = ModelColumns(Organization, "o")
-
-
-@cache
-def _known_contacts_sql(count: int) -> str:
-    """``known_contacts``' statement for ``count`` addresses, written out once per process: a
-    batch's ORM query spent longer compiling (select_related) than the database answering."""
-    quote = connection.ops.quote_name
-    return (
-        f"SELECT {_CONTACT.sql()}, {_ORGANIZATION.sql()}"
-        f" FROM {quote(Contact._meta.db_table)} c"
-        f" INNER JOIN {quote(Organization._meta.db_table)} o ON o.id = c.organization_id"
-        f" WHERE o.is_active AND c.email IN ({placeholders(count)}) ORDER BY c.id"
-    )
 
 
 # Agents' addresses, per process. Asking the database for every mail whether an agent has the

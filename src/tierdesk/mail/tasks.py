@@ -8,41 +8,25 @@ from django.conf import settings
 from django.tasks import task
 
 from tierdesk.core import scheduler
+from tierdesk.mail.imap import poll_all
+from tierdesk.mail.outbound import event_mail, mail_send, mail_send_many, outbox_sweep
 
-
-@task
-def mail_send(outbound_id: int) -> str:
-    from tierdesk.mail.outbound import outbound_send
-
-    return outbound_send(outbound_id)
-
-
-@task
-def mail_send_many(outbound_ids: list[int]) -> list[str]:
-    """The mails one intake batch queued: one task row for the batch, not one per mail."""
-    from tierdesk.mail.outbound import outbound_send
-
-    return [outbound_send(pk) for pk in outbound_ids]
+# Sending tasks are defined beside the function they run (queueing a mail enqueues them).
+__all__ = ["mail_notify", "mail_outbox", "mail_poll", "mail_send", "mail_send_many"]
 
 
 @task
 def mail_notify(event_id: int) -> int:
-    from tierdesk.mail.outbound import event_mail
-
     return event_mail(event_id)
 
 
 @task
 def mail_outbox() -> int:
-    from tierdesk.mail.outbound import outbox_sweep
-
     return outbox_sweep()
 
 
 @task
 def mail_poll() -> int:
-    from tierdesk.mail.imap import poll_all
-
     return poll_all()
 
 

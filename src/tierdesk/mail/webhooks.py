@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from tierdesk.mail.services import mail_ingest
+
 log = logging.getLogger(__name__)
 
 
@@ -22,8 +24,6 @@ def connect() -> None:
 
 
 def on_inbound(sender: Any, event: Any, esp_name: str = "", **kwargs: Any) -> None:
-    from tierdesk.mail.services import mail_ingest
-
     message = event.message
     raw = message.as_bytes() if message is not None else b""
     result = mail_ingest(raw, source=f"anymail:{esp_name or 'webhook'}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from tierdesk.desk.forms import (
+from tierdesk.tickets.forms import (
     FACT_LABELS,
     MultipleFileField,
     StyledForm,

@@ -1,7 +1,8 @@
-"""Reads for the public site and the portal: news, the support policy, plan commitments.
+"""Reads for the public site and the portal: news, the support policy, contacts' tickets.
 
 The support policy is generated from the live SLA configuration (plans, targets, calendars,
-escalation chains), so the page never disagrees with what the clocks measure.
+escalation chains), and its targets are ``sla.promise``'s words, so the page never disagrees
+with what the clocks measure.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from tierdesk.core.clock import now
+from tierdesk.core.errors import NotFound
+from tierdesk.mail.models import Mailbox
 from tierdesk.portal.models import Announcement
-from tierdesk.sla.models import Calendar, EscalationStep, Metric, Plan, Target, WorkingInterval
-from tierdesk.tickets.models import Priority
+from tierdesk.sla.config import plan_configs
+from tierdesk.sla.models import Calendar, EscalationStep, Plan, Target, WorkingInterval
+from tierdesk.sla.promise import Promise, call_back_term, promise, ticket_promises
+from tierdesk.tickets import policies
+from tierdesk.tickets import selectors as ticket_selectors
+from tierdesk.tickets.domain import ticket_id_from_reference
+from tierdesk.tickets.models import Priority, Ticket
 
-UNIT_WORDS = {"minutes": ("minute", "minutes"), "hours": ("hour", "hours")}
 DASH = "\u2013"  # the en dash of ranges: Mon-Fri, 08:00-18:00
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 PRIORITY_MEANING = {
@@ -38,71 +45,6 @@ def announcement_list(*, limit: int | None = None) -> list[Announcement]:
     return list(found[:limit] if limit else found)
 
 
-# ---- commitments ---------------------------------------------------------------------------
-
-
-def target_text(target: Target | None) -> str:
-    """``2 hours, around the clock`` / ``1 business day, Standard hours (IST)``."""
-    if target is None or target.amount is None:
-        return "agreed case by case"
-    amount = target.amount
-    if target.unit == "business_days":
-        words = f"{amount} business day{'s' if amount != 1 else ''}"
-    else:
-        singular, plural = UNIT_WORDS.get(target.unit, (target.unit, target.unit))
-        words = f"{amount} {singular if amount == 1 else plural}"
-    calendar = target.calendar
-    where = "around the clock" if calendar.always_open else f"{calendar.name}"
-    return f"{words}, {where}"
-
-
-@dataclass(frozen=True)
-class Commitment:
-    """What a plan promises for one priority: what the portal and the new-ticket form show."""
-
-    plan: str
-    priority: int
-    response: str
-    resolution: str
-    update: str | None = None
-
-
-def commitment(plan: Plan | None, priority: int) -> Commitment | None:
-    if plan is None:
-        return None
-    targets = {
-        t.metric: t
-        for t in Target.objects.filter(plan=plan, priority=priority).select_related("calendar")
-    }
-    update = targets.get(Metric.NEXT_UPDATE)
-    return Commitment(
-        plan=plan.name,
-        priority=priority,
-        response=target_text(targets.get(Metric.FIRST_RESPONSE)),
-        resolution=target_text(targets.get(Metric.RESOLUTION)),
-        update=target_text(update) if update is not None and update.amount else None,
-    )
-
-
-def commitments_by_plan(plan_ids: set[int]) -> dict[tuple[int, int], Commitment]:
-    """Commitments for every (plan, priority) of a list page, in one query."""
-    targets = Target.objects.filter(plan_id__in=plan_ids).select_related("plan", "calendar")
-    grouped: dict[tuple[int, int], dict[str, Target]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for target in targets:
-        grouped[(target.plan_id, target.priority)][target.metric] = target
-        names[target.plan_id] = target.plan.name
-    return {
-        key: Commitment(
-            plan=names[key[0]],
-            priority=key[1],
-            response=target_text(found.get(Metric.FIRST_RESPONSE)),
-            resolution=target_text(found.get(Metric.RESOLUTION)),
-        )
-        for key, found in grouped.items()
-    }
-
-
 # ---- the support policy page -------------------------------------------------------------
 
 
@@ -110,6 +52,7 @@ def commitments_by_plan(plan_ids: set[int]) -> dict[tuple[int, int], Commitment]
 class PlanPolicy:
     plan: Plan
     rows: list[dict[str, Any]] = field(default_factory=list)
+    emergency: Promise | None = None  # P5: the call-back, and the resolution an emergency gets
     calendars: list[Calendar] = field(default_factory=list)
     steps: list[dict[str, str]] = field(default_factory=list)
 
@@ -137,21 +80,21 @@ def support_policy() -> SupportPolicy:
             Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("position")),
         )
     )
+    plan_configs([plan.pk for plan in plans])  # every plan's promise from one load
     calendars: dict[int, Calendar] = {}
     policies = []
     for plan in plans:
         steps = [{"name": s.name, "delay": delay_text(s)} for s in plan.escalation_steps.all()]
         policy = PlanPolicy(plan=plan, steps=steps)
-        by_priority: dict[int, dict[str, Target]] = defaultdict(dict)
         for target in plan.targets.all():
-            by_priority[target.priority][target.metric] = target
             calendars.setdefault(target.calendar_id, target.calendar)
-        policy.rows = [_policy_row(p, by_priority.get(p, {})) for p in Priority.values]
+        policy.rows = [_policy_row(promise(plan, p)) for p in Priority.values]
+        policy.emergency = promise(plan, Priority.P1, emergency=True)
         policies.append(policy)
     return SupportPolicy(
         plans=policies,
         calendars=[_hours(c) for c in calendars.values()],
-        emergency_minutes=settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES,
+        emergency_minutes=call_back_term().amount or 0,
         **_published_addresses(),
     )
 
@@ -159,8 +102,6 @@ def support_policy() -> SupportPolicy:
 def _published_addresses() -> dict[str, str]:
     """The addresses the policy page gives: the active mailbox marked for emergencies (mail to
     it opens emergency tickets) and the default one (where ``[Emergency]`` in the subject does)."""
-    from tierdesk.mail.models import Mailbox
-
     mailboxes = Mailbox.objects.filter(Q(is_emergency=True) | Q(is_default=True), is_active=True)
     found = {"emergency_address": "", "support_address": ""}
     for address, emergency, default in mailboxes.order_by("id").values_list(
@@ -190,12 +131,13 @@ def _targets() -> QuerySet[Target]:
     return Target.objects.select_related("calendar").prefetch_related(intervals)
 
 
-def _policy_row(priority: int, targets: dict[str, Target]) -> dict[str, Any]:
+def _policy_row(found: Promise | None) -> dict[str, Any]:
+    assert found is not None  # a plan always promises something, if only "case by case"
     return {
-        "priority": Priority(priority).label,
-        "meaning": PRIORITY_MEANING[priority],
-        "response": target_text(targets.get(Metric.FIRST_RESPONSE)),
-        "resolution": target_text(targets.get(Metric.RESOLUTION)),
+        "priority": Priority(found.priority).label,
+        "meaning": PRIORITY_MEANING[found.priority],
+        "response": found.response,
+        "resolution": found.resolution,
     }
 
 
@@ -236,11 +178,7 @@ def _group_days(per_day: dict[int, list[str]]) -> list[str]:
 
 def contact_ticket(*, user: Any, reference: str) -> Any:
     """A ticket the contact may see, with what its page shows; else ``NotFound``."""
-    from tierdesk.core.errors import NotFound
-    from tierdesk.tickets import policies
-    from tierdesk.tickets.models import Ticket
-
-    pk = Ticket.pk_from_reference(reference)
+    pk = ticket_id_from_reference(reference)
     tickets = policies.visible(user, policies.VIEW, Ticket.objects.all()).select_related(
         "organization", "reporter", "category", "sla_plan"
     )
@@ -253,7 +191,7 @@ def contact_ticket(*, user: Any, reference: str) -> Any:
 @dataclass(frozen=True)
 class PortalRow:
     ticket: Any
-    commitment: Commitment | None
+    commitment: Promise | None
 
 
 @dataclass(frozen=True)
@@ -264,17 +202,15 @@ class PortalPage:
 
 
 def contact_ticket_page(*, user: Any, active_only: bool, page: int, size: int = 25) -> PortalPage:
-    """The contact's (or their organization's) tickets, newest activity first, with the plan's
-    commitment for each: a fixed number of queries whatever the page size."""
-    from tierdesk.tickets import selectors as ticket_selectors
-
+    """The contact's (or their organization's) tickets, newest activity first, with what the
+    plan promises each: a fixed number of queries whatever the page size."""
     filters = ticket_selectors.TicketFilters(active=True if active_only else None)
     tickets = ticket_selectors.ticket_list(user=user, filters=filters, ordering="updated")
     start = (max(page, 1) - 1) * size
     found = list(tickets[start : start + size + 1])
     shown = found[:size]
-    commitments = commitments_by_plan({t.sla_plan_id for t in shown if t.sla_plan_id})
-    rows = [PortalRow(t, commitments.get((t.sla_plan_id or 0, t.priority))) for t in shown]
+    promises = ticket_promises(shown)
+    rows = [PortalRow(t, promises[t.pk]) for t in shown]
     return PortalPage(rows, max(page, 1), len(found) > size)
 
 

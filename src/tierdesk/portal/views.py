@@ -18,15 +18,17 @@ from django.views.decorators.http import require_GET, require_POST
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.crm import selectors as crm_selectors
-from tierdesk.desk.actions import attach_all, post_message
+from tierdesk.crm.policies import ACT_FOR
 from tierdesk.portal import forms as portal_forms
 from tierdesk.portal import selectors
+from tierdesk.sla.promise import ticket_promise
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets.domain import Action, may
 from tierdesk.tickets.models import Channel, Ticket
 from tierdesk.tickets.services.messages import reopen_window_open
 from tierdesk.tickets.services.opening import Impact
+from tierdesk.tickets.uploads import attach_all, post_message
 
 View = Callable[..., HttpResponseBase]
 
@@ -121,7 +123,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def _submit(user: Any, form: portal_forms.SubmitForm) -> Ticket:
     data = form.cleaned_data
     principal = principal_of(user)
-    organization = crm_selectors.organization_get(user=user, pk=principal.organization_id or 0)
+    organization = crm_selectors.organization_get(
+        user=user, pk=principal.organization_id or 0, action=ACT_FOR
+    )
     category = next(
         (c for c in ticket_selectors.category_list(user=user) if c.pk == data["category"]), None
     )
@@ -151,7 +155,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[
         "messages_list": list(ticket_selectors.ticket_messages(user=user, ticket=ticket)),
         "events": list(ticket_selectors.ticket_events(user=user, ticket=ticket)),
         "attachments": list(ticket_selectors.ticket_attachments(user=user, ticket=ticket)),
-        "commitment": selectors.commitment(ticket.sla_plan, ticket.priority),
+        "commitment": ticket_promise(ticket),
         "may_close": may(Action.CLOSE, ticket.status),
         "may_reopen": may(Action.REOPEN, ticket.status) and reopen_window_open(ticket),
         "reply_form": forms.get("reply_form") or portal_forms.ReplyForm(),

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from tierdesk.core.clock import now
-from tierdesk.sla.calendars import calendar_generate_holidays, calendar_touch
+from tierdesk.sla.holidays import calendar_generate_holidays, calendar_touch
 from tierdesk.sla.models import (
     Calendar,
     EscalationStep,

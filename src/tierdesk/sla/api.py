@@ -1,4 +1,5 @@
-"""Support plans, calendars and a ticket's clock explanation over HTTP."""
+"""Support plans and calendars over HTTP. A ticket's clock explanation (``GET
+/tickets/{ref}/sla``) is a ticket endpoint, in ``tierdesk.tickets.api``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from typing import Any
 
 from ninja import Field, Router, Schema
 
-from tierdesk.api.auth import ApiRequest
-from tierdesk.api.schemas import ERRORS
+from tierdesk.accounts.api_auth import ApiRequest
+from tierdesk.core.api.schemas import ERRORS
 from tierdesk.sla import selectors
 from tierdesk.sla.calendars import clock_calendar
 from tierdesk.sla.config import target_seconds
-from tierdesk.sla.explain import explain_data
 from tierdesk.sla.models import Calendar, Plan
-from tierdesk.tickets.selectors import ticket_get
 
 router = Router(tags=["sla"])
 
@@ -138,10 +137,3 @@ def calendar_list(request: ApiRequest) -> Any:
 @router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
 def calendar_get(request: ApiRequest, calendar_id: int) -> Any:
     return calendar_out(selectors.calendar_get(user=request.auth, calendar_id=calendar_id))
-
-
-@router.get("/tickets/{ref}/sla", response={200: dict[str, Any], **ERRORS}, tags=["tickets"])
-def ticket_sla(request: ApiRequest, ref: str) -> Any:
-    """Each clock of the ticket explained: plan, target, pauses, business time used, remaining,
-    due instant, state and the stretches of time that counted (as ``tierdesk sla explain``)."""
-    return explain_data(ticket_get(user=request.auth, reference=ref))

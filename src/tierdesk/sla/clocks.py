@@ -1,31 +1,28 @@
 """A ticket's SLA clocks from its stored history: the bridge between the ORM and timeline.py.
 
-``ticket_clock_input`` reads the ticket's events once and turns them into the pure
-``ClockInput``; ``ticket_clocks_recompute`` stores the results in the ticket's clock columns and
-``sla_next_check_at``. It runs inside the transaction of every service that writes an event the
-clocks care about, so the stored columns never lag behind the timeline.
+``ticket_clocks`` reads the ticket's events once and turns them into the pure ``ClockInput``
+and its results. The SLA engine sits below the ticket domain: it never imports the ticket
+model. A ticket is passed in (``ClockTicket`` says what is read from it), and the ticket
+services store what ``sla.services`` computes from these clocks, inside the transaction of
+every change that writes an event the clocks care about, so the stored columns never lag behind
+the timeline.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
-
-from django.conf import settings
-from django.db import connection
+from typing import Any, Protocol
 
 from tierdesk.core.clock import now
-from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.sla import clock
 from tierdesk.sla.config import PlanConfig, plan_configs
 from tierdesk.sla.models import EscalationStep, Plan
+from tierdesk.sla.promise import ALWAYS_OPEN as ALWAYS_OPEN
+from tierdesk.sla.promise import applicable_targets, call_back_spec
 from tierdesk.sla.timeline import (
     FIRST_RESPONSE,
     NEXT_UPDATE,
@@ -38,9 +35,10 @@ from tierdesk.sla.timeline import (
     compute_clocks,
 )
 
-ALWAYS_OPEN = clock.Calendar(timezone="UTC", always_open=True)
 PAUSING_REASONS = {"customer", "customer_side", "remote_access"}
 
+# The timeline's event kinds are the ticket domain's (``EventKind``); the SLA engine sits below
+# it and reads them as text (tests check each one named here is a member).
 # Event kinds whose arrival can move a clock; other events (notes, assignment) leave them alone.
 CLOCK_EVENT_KINDS = frozenset(
     {
@@ -53,6 +51,22 @@ FIRED_EVENT_KINDS = {
     "sla_breached": "breach",
     "sla_escalated": "escalation",
 }
+
+
+class ClockTicket(Protocol):
+    """What the clocks read from a ticket (the ticket model has it; so does a copy of a ticket
+    about to change). ``events``: its timeline, a related manager of rows with kind, at and
+    data, read only when no history is given."""
+
+    pk: Any
+    sla_plan_id: int | None
+    priority: int
+    is_emergency: bool
+    created_at: datetime
+    first_response_at: datetime | None
+
+    @property
+    def events(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -78,21 +92,10 @@ def _regime_targets(
     configs: dict[int, PlanConfig], plan_id: int | None, priority: int, emergency: bool
 ) -> dict[str, TargetSpec]:
     config = configs.get(plan_id or 0)
-    specs = config.targets if config else {}
-    targets = {}
-    for metric in (FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION):
-        spec = specs.get((priority, metric))
-        if spec is not None:
-            targets[metric] = spec
-    if emergency:
-        # P5: an emergency gets the call-back commitment around the clock, whatever the plan,
-        # and the plan's P1 resolution target.
-        minutes = settings.TIERDESK_EMERGENCY_RESPONSE_MINUTES
-        targets[FIRST_RESPONSE] = TargetSpec(minutes * 60, ALWAYS_OPEN, "Around the clock")
-        p1 = specs.get((1, RESOLUTION))
-        if p1 is not None:
-            targets[RESOLUTION] = p1
-    return targets
+    # Which target applies, the emergency call-back (P5) included: the rule every face shows.
+    return applicable_targets(
+        config.targets if config else {}, priority, emergency=emergency, call_back=call_back_spec()
+    )
 
 
 def _regimes(
@@ -175,86 +178,53 @@ def _runs(ticket: Any, events: Sequence[EventFact]) -> tuple[dict[str, list[Span
     return runs, {NEXT_UPDATE: agent_replies}
 
 
-# Events read beforehand for a block of work (``events_preloaded``): ticket id -> its events.
-_preloaded: ContextVar[dict[int, list[EventFact]] | None] = ContextVar(
-    "sla_preloaded_events", default=None
-)
+class Histories:
+    """Tickets' histories read beforehand for a block of work (a batch of mail replies), so
+    that each clock computation of the block reads no events: ticket id -> its events, in
+    order. The block hands it along explicitly (the ticket domain's unit of work); ``add`` keeps
+    a history current as the block writes events, and ``forget`` drops them all when part of
+    the block was rolled back (a failed message's savepoint): they are read again as needed."""
+
+    def __init__(self, events: dict[int, list[EventFact]] | None = None) -> None:
+        self._events = events if events is not None else {}
+
+    def get(self, ticket_id: int) -> list[EventFact] | None:
+        return self._events.get(ticket_id)
+
+    def add(self, ticket_id: int, kind: str, at: datetime, data: dict[str, Any]) -> None:
+        """An event was just written: a history held for its ticket takes it in, in order."""
+        events = self._events.get(ticket_id)
+        if events is not None:
+            # As read back from the JSON column (tuples become lists), so both paths agree.
+            fact = EventFact(kind, at, json.loads(json.dumps(data)))
+            bisect.insort(events, fact, key=lambda event: event.at)
+
+    def forget(self) -> None:
+        """Drop every history: they may hold events that were rolled back."""
+        self._events.clear()
 
 
-def load_events(ticket: Any) -> list[EventFact]:
-    preloaded = (_preloaded.get() or {}).get(ticket.pk)
-    if preloaded is not None:
-        return list(preloaded)
-    return load_events_of([ticket.pk])[ticket.pk]
-
-
-@contextmanager
-def events_preloaded(ticket_ids: Collection[int]) -> Iterator[None]:
-    """Read these tickets' events in one query for every clock computation of the block (a
-    batch of mail replies) instead of one query per change. ``event_recorded`` keeps them
-    current as the block writes events; a caller that rolls part of its work back (a failed
-    message's savepoint) calls ``preloaded_events_forget``, and they are read again as needed.
-    """
-    token = _preloaded.set(load_events_of(list(ticket_ids)) if ticket_ids else {})
-    try:
-        yield
-    finally:
-        _preloaded.reset(token)
-
-
-def event_recorded(ticket_id: int, kind: str, at: datetime, data: dict[str, Any]) -> None:
-    """An event was just written: a preloaded history of its ticket takes it in, in order."""
-    events = (_preloaded.get() or {}).get(ticket_id)
-    if events is not None:
-        # As read back from the JSON column (tuples become lists), so both paths agree.
-        fact = EventFact(kind, at, json.loads(json.dumps(data)))
-        bisect.insort(events, fact, key=lambda event: event.at)
-
-
-def preloaded_events_forget() -> None:
-    """Drop the preloaded histories: they may hold events that were rolled back."""
-    preloaded = _preloaded.get()
-    if preloaded is not None:
-        preloaded.clear()
-
-
-def load_events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventFact]]:
-    """Every listed ticket's events, in order, in one query."""
-    events: dict[int, list[EventFact]] = {pk: [] for pk in ticket_ids}
-    columns, pick = _event_columns()
-    for row in rows_where_in(_events_sql, events):
-        ticket_id, kind, at, data = pick(columns.values(row, 0, connection))
-        events[ticket_id].append(EventFact(kind, at, data))
-    return events
-
-
-@cache
-def _event_columns() -> tuple[ModelColumns, Any]:
-    """The columns ``load_events_of`` reads (converted as ``values_list`` converts them) and
-    how to pick them from a row in its order."""
-    from tierdesk.tickets.models import TicketEvent  # that module imports this one
-
-    names = ["ticket_id", "kind", "at", "data"]
-    columns = ModelColumns(TicketEvent, "e", ["id", *names])
-    return columns, columns.picker(names)
-
-
-@cache
-def _events_sql(count: int) -> str:
-    """Written out once per process (per length): a mail batch reads its replies' histories,
-    and compiling the ORM's query took longer than running it."""
-    columns, _ = _event_columns()
-    table = connection.ops.quote_name(columns.model._meta.db_table)
-    return (
-        f"SELECT {columns.sql()} FROM {table} e WHERE e.ticket_id IN ({placeholders(count)})"
-        " ORDER BY e.ticket_id, e.at, e.id"
-    )
+def load_events(ticket: ClockTicket, histories: Histories | None = None) -> list[EventFact]:
+    """The ticket's events in order: from ``histories`` when they hold its history, else read
+    through the ticket's ``events`` relation (the ticket domain's timeline: kind, at, data)."""
+    held = histories.get(ticket.pk) if histories is not None else None
+    if held is not None:
+        return list(held)
+    rows = ticket.events.order_by("at", "id").values_list("kind", "at", "data")
+    return [EventFact(kind, at, data) for kind, at, data in rows]
 
 
 def ticket_clocks(
-    ticket: Any, *, at: datetime | None = None, events: list[EventFact] | None = None
+    ticket: ClockTicket,
+    *,
+    at: datetime | None = None,
+    events: list[EventFact] | None = None,
+    histories: Histories | None = None,
 ) -> TicketClocks:
-    events = load_events(ticket) if events is None else events
+    """The ticket's clocks at ``at`` from ``events`` (else its stored history, through
+    ``histories`` when given). The ticket is anything with the clock-relevant columns of a
+    ticket (``ClockTicket``)."""
+    events = load_events(ticket, histories) if events is None else events
     regimes, configs = _regimes(ticket, events)
     config = configs.get(ticket.sla_plan_id or 0)
     plan = config.plan if config else None

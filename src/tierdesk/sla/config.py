@@ -9,7 +9,7 @@ within the minute. Calendars are cached separately by (id, revision), so they ne
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierdesk.core.config_cache import ConfigCache
 from tierdesk.sla import clock
@@ -23,6 +23,9 @@ class PlanConfig:
     plan: Plan
     targets: dict[tuple[int, str], TargetSpec]  # (priority, metric) -> spec
     steps: tuple[EscalationStep, ...]
+    # (priority, metric) -> the target as configured, with its calendar: the promise's words
+    # (``sla.promise``).
+    configured: dict[tuple[int, str], Target] = field(default_factory=dict)
 
 
 PLANS = ConfigCache("SLA plans by id")
@@ -44,8 +47,10 @@ def plan_configs(plan_ids: Iterable[int | None]) -> dict[int, PlanConfig]:
 def _load(plan_ids: set[int]) -> dict[int, PlanConfig]:
     plans = {plan.pk: plan for plan in Plan.objects.filter(pk__in=plan_ids)}
     targets: dict[int, dict[tuple[int, str], TargetSpec]] = {pk: {} for pk in plans}
+    configured: dict[int, dict[tuple[int, str], Target]] = {pk: {} for pk in plans}
     for target in Target.objects.filter(plan_id__in=plans).select_related("calendar"):
         calendar = clock_calendar(target.calendar)
+        configured[target.plan_id][(target.priority, target.metric)] = target
         targets[target.plan_id][(target.priority, target.metric)] = TargetSpec(
             seconds=target_seconds(target, calendar),
             calendar=calendar,
@@ -55,7 +60,10 @@ def _load(plan_ids: set[int]) -> dict[int, PlanConfig]:
     chain = EscalationStep.objects.filter(plan_id__in=plans).prefetch_related("notify_users")
     for step in chain.order_by("plan_id", "position"):
         steps[step.plan_id].append(step)
-    return {pk: PlanConfig(plan, targets[pk], tuple(steps[pk])) for pk, plan in plans.items()}
+    return {
+        pk: PlanConfig(plan, targets[pk], tuple(steps[pk]), configured[pk])
+        for pk, plan in plans.items()
+    }
 
 
 def forget_plan_configs(*args: object, **kwargs: object) -> None:

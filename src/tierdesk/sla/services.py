@@ -1,26 +1,31 @@
-"""Writes of the SLA engine: which plan applies, storing clock state, and the sweep's actions."""
+"""The SLA engine's rules over tickets: which plan applies, and what a ticket stores of its clocks.
+
+The engine sits below the ticket domain and never writes a ticket: it computes, and the ticket
+services write what it computed (in the change's own UPDATE, or right after its event). A
+ticket is passed in as the clocks read it (``sla.clocks.ClockTicket``).
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connections, router
+from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.expressions import OuterRef
+from django.db.models.functions import Coalesce
 
-from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.clock import now
-from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
-from tierdesk.crm.models import Subscription
+from tierdesk.crm.models import Organization, Subscription
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
+    ClockTicket,
     EventFact,
+    Histories,
     TicketClocks,
     escalation_due_at,
     load_events,
@@ -30,176 +35,133 @@ from tierdesk.sla.config import default_plan, plan_configs
 from tierdesk.sla.models import AlertKind, EscalationStep, Plan
 from tierdesk.sla.timeline import FIRST_RESPONSE, NEXT_UPDATE, RESOLUTION
 
+# ---- which plan ----------------------------------------------------------------------------
+
+
+def plan_choice(product: Any, day: Any) -> Coalesce:
+    """The rule, once: the plan of the active subscription (on ``day``) that applies to a
+    ticket for ``product`` (``None``: no product) of the organization of the outer query's row:
+    the organization's own before its partner's; one naming the product before one covering
+    every product; the newest among equals. An expression over an ``Organization`` queryset."""
+    return Coalesce(
+        _subscription_of(OuterRef("pk"), product, day),
+        _subscription_of(OuterRef("partner_id"), product, day),
+    )
+
+
+def _subscription_of(owner: Any, product: Any, day: Any) -> Subquery:
+    covers = Q(product_id__isnull=True)
+    if product is not None:
+        covers |= Q(product_id=product)
+    active = Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    subscriptions = Subscription.objects.filter(
+        covers, active, organization_id=owner, starts_on__lte=day
+    )
+    ordered = subscriptions.order_by(F("product_id").asc(nulls_last=True), "-starts_on", "-id")
+    return Subquery(ordered.values("plan_id")[:1])
+
+
+def chosen_plans(organization_ids: Iterable[int], product: Any, day: date) -> QuerySet:
+    """``(organization id, plan id or None)`` for each organization, by ``plan_choice``."""
+    organizations = Organization.objects.filter(pk__in=organization_ids).order_by()
+    return organizations.annotate(plan=plan_choice(product, day)).values_list("pk", "plan")
+
+
+def plan_for(
+    organization: Any,
+    product: Any = None,
+    *,
+    on: date | None = None,
+    chosen: PlanChoices | None = None,
+) -> Plan | None:
+    """The plan ``plan_choice`` gives, else the default plan. ``chosen``: the choices made
+    beforehand for a block of work (``plans_chosen``), used when they cover the case. One query
+    otherwise; the plan itself comes from the plan cache (``tierdesk.sla.config``)."""
+    day = on or now().date()
+    product_id = getattr(product, "pk", product)
+    if chosen is not None and chosen.covers(organization.pk, product_id, day):
+        plan_id = chosen.plan_ids[organization.pk]
+    else:
+        plan_id = _chosen_plan_id(organization.pk, product_id, day)
+    return default_plan() if plan_id is None else plan_configs([plan_id])[plan_id].plan
+
+
+@dataclass(frozen=True)
+class PlanChoices:
+    """Plans chosen beforehand for a block of work (a mail batch opening many tickets): per
+    organization id, the plan id its tickets without a product get on ``day`` (``None``: the
+    default plan). A subscription changed by someone else during the block is seen as it was at
+    its start, as if the block had run a moment earlier."""
+
+    day: date
+    plan_ids: dict[int, int | None]
+
+    def covers(self, organization_id: int, product_id: int | None, day: date) -> bool:
+        return product_id is None and day == self.day and organization_id in self.plan_ids
+
+
+def plans_chosen(organizations: Iterable[Any], *, on: date | None = None) -> PlanChoices:
+    """``plan_for`` (without a product) for many organizations, in one query (none for none)."""
+    day = on or now().date()
+    ids = {organization.pk for organization in organizations}
+    return PlanChoices(day, dict(chosen_plans(ids, None, day)) if ids else {})
+
+
+def _chosen_plan_id(organization_id: int, product_id: int | None, day: date) -> int | None:
+    """``chosen_plans`` for one organization. Every new ticket asks, and compiling the query
+    took the ORM longer than the database took to answer it: its compiled text is kept per
+    process (``_choice_statement``), and only the values change."""
+    alias = router.db_for_read(Organization)
+    connection = connections[alias]
+    sql, slots = _choice_statement(alias, product_id is not None)
+    values = {
+        "organization": organization_id,
+        "product": product_id,
+        "day": connection.ops.adapt_datefield_value(day),
+    }
+    params = [values[name] if name else constant for name, constant in slots]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[1]
+
+
+# Stand-ins the query is compiled with; each parameter of the compiled text that holds one is
+# filled with the real value, any other is kept as compiled.
+_STAND_INS = {"organization": -900_001, "product": -900_002}
+_DAY_STAND_IN = date(1901, 2, 3)
+
+
+@cache
+def _choice_statement(alias: str, with_product: bool) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The compiled text of ``chosen_plans`` for one organization and, per parameter, the name
+    of the value it takes (or ``""`` and the value it keeps)."""
+    product = _STAND_INS["product"] if with_product else None
+    query = chosen_plans([_STAND_INS["organization"]], product, _DAY_STAND_IN)
+    sql, params = query.query.get_compiler(alias).as_sql()
+    names: dict[Any, str] = {value: name for name, value in _STAND_INS.items()}
+    names[connections[alias].ops.adapt_datefield_value(_DAY_STAND_IN)] = "day"
+    slots = tuple((names.get(param, ""), param) for param in params)
+    expected = {"organization", "day"} | ({"product"} if with_product else set())
+    if {name for name, _ in slots if name} != expected:
+        raise RuntimeError(f"The plan choice compiled to an unexpected statement: {sql}")
+    return sql, slots
+
+
+# ---- the clocks a ticket stores --------------------------------------------------------------
+
 STATE_COLUMNS = {
     FIRST_RESPONSE: ("response_state", "response_due_at", "response_elapsed"),
     RESOLUTION: ("resolution_state", "resolution_due_at", "resolution_elapsed"),
     NEXT_UPDATE: ("update_state", "update_due_at", None),
 }
-
-
-# ---- which plan ----------------------------------------------------------------------------
-
-
-def plan_for(organization: Any, product: Any = None, *, on: date | None = None) -> Plan | None:
-    """The organization's active subscription for the product (or for all products), else its
-    partner's, else the default plan. One query for the subscription's plan id; the plan itself
-    comes from the plan cache (``tierdesk.sla.config``)."""
-    day = on or now().date()
-    product_id = getattr(product, "pk", product)
-    preloaded = _preloaded_plan_id(organization, product_id, day)
-    if preloaded is not _NOT_PRELOADED:
-        return default_plan() if preloaded is None else plan_configs([preloaded])[preloaded].plan
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ACTIVE_SUBSCRIPTION_PLAN,
-            [organization.pk, organization.partner_id or organization.pk, day, day,
-             product_id, organization.pk],
-        )  # fmt: skip
-        row = cursor.fetchone()
-    if row is None:
-        return default_plan()
-    return plan_configs([row[0]])[row[0]].plan
-
-
-# Written out: every new ticket runs it, and the ORM took longer to compile it than the
-# database takes to answer. The organization's own before its partner's; one naming the
-# product before one covering every product; the newest among equals.
-_ACTIVE_SUBSCRIPTION_PLAN = """
-    SELECT plan_id FROM crm_subscription
-    WHERE organization_id IN (%s, %s) AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s)
-      AND (product_id = %s OR product_id IS NULL)
-    ORDER BY organization_id <> %s, product_id IS NULL, starts_on DESC, id DESC
-    LIMIT 1
-"""
-
-# Subscriptions read beforehand for a block of work (``plans_preloaded``): the day, and per
-# organization id (its own and its partner's) the subscriptions active that day.
-_preloaded_subscriptions: ContextVar[tuple[date, dict[int, list[_Subscription]]] | None] = (
-    ContextVar("sla_preloaded_subscriptions", default=None)
+NEXT_CHECK_COLUMN = "sla_next_check_at"
+# Every column in which a ticket stores its clocks, for every writer (a change's UPDATE, the
+# sweep's): a test fails when the ticket model has a clock column that is not listed here.
+CLOCK_COLUMNS: tuple[str, ...] = (
+    NEXT_CHECK_COLUMN,
+    *(name for names in STATE_COLUMNS.values() for name in names if name),
 )
-_NOT_PRELOADED = object()
-
-
-@dataclass(frozen=True)
-class _Subscription:
-    organization_id: int
-    product_id: int | None
-    starts_on: date
-    pk: int
-    plan_id: int
-
-
-@contextmanager
-def plans_preloaded(organizations: Iterable[Any]) -> Iterator[None]:
-    """Within the block, ``plan_for`` these organizations (today) reads no database: their and
-    their partners' subscriptions active today are read once, here (a batch of mail opening
-    many tickets). A subscription changed by someone else during the block is seen as it was
-    at its start, as if the block had run a moment earlier. Organizations not named are looked
-    up as usual."""
-    day = now().date()
-    ids = set()
-    for organization in organizations:
-        ids.add(organization.pk)
-        if organization.partner_id:
-            ids.add(organization.partner_id)
-    found: dict[int, list[_Subscription]] = {pk: [] for pk in ids}
-    for subscription in _subscriptions_active(ids, day):
-        found[subscription.organization_id].append(subscription)
-    token = _preloaded_subscriptions.set((day, found))
-    try:
-        yield
-    finally:
-        _preloaded_subscriptions.reset(token)
-
-
-def _subscriptions_active(organization_ids: Iterable[int], day: date) -> list[_Subscription]:
-    """The organizations' subscriptions active on the day, as ``Subscription.objects.filter(
-    Q(ends_on__isnull=True) | Q(ends_on__gte=day), organization_id__in=..., starts_on__lte=day)``
-    finds them (in its order), with a statement written once per process (per length): a mail
-    batch's ORM query took longer to compile than to run."""
-    day_value = connection.ops.adapt_datefield_value(day)
-    rows = rows_where_in(_subscriptions_sql, organization_ids, day_value, day_value)
-    values = _SUBSCRIPTION.values
-    return [_Subscription(*_SUBSCRIPTION_PICK(values(row, 0, connection))) for row in rows]
-
-
-_SUBSCRIPTION_NAMES = ["organization_id", "product_id", "starts_on", "id", "plan_id"]
-_SUBSCRIPTION = ModelColumns(Subscription, "s", _SUBSCRIPTION_NAMES)
-_SUBSCRIPTION_PICK = _SUBSCRIPTION.picker(_SUBSCRIPTION_NAMES)
-
-
-@cache
-def _subscriptions_sql(count: int) -> str:
-    # The order is the model's (organization, newest first); the choice does not depend on it.
-    table = connection.ops.quote_name(Subscription._meta.db_table)
-    return (
-        f"SELECT {_SUBSCRIPTION.sql()} FROM {table} s"
-        f" WHERE s.organization_id IN ({placeholders(count)}) AND s.starts_on <= %s"
-        " AND (s.ends_on IS NULL OR s.ends_on >= %s) ORDER BY s.organization_id, s.starts_on DESC"
-    )
-
-
-def _preloaded_plan_id(organization: Any, product_id: int | None, day: date) -> Any:
-    """``_ACTIVE_SUBSCRIPTION_PLAN`` over the preloaded subscriptions: the plan id, ``None``
-    for none, ``_NOT_PRELOADED`` when they do not cover this organization or day."""
-    preloaded = _preloaded_subscriptions.get()
-    if preloaded is None or preloaded[0] != day:
-        return _NOT_PRELOADED
-    by_organization = preloaded[1]
-    owners = {organization.pk, organization.partner_id or organization.pk}
-    if not owners <= by_organization.keys():
-        return _NOT_PRELOADED
-    candidates = [
-        subscription
-        for owner in owners
-        for subscription in by_organization[owner]
-        if subscription.product_id is None
-        or (product_id is not None and subscription.product_id == product_id)
-    ]
-    if not candidates:
-        return None
-    best = min(
-        candidates,
-        key=lambda s: (
-            s.organization_id != organization.pk, s.product_id is None,
-            -s.starts_on.toordinal(), -s.pk,
-        ),
-    )  # fmt: skip
-    return best.plan_id
-
-
-def ticket_plan_refresh(*, actor: Any, ticket: Any) -> bool:
-    """Re-choose the ticket's plan (after a subscription or product change); True if it moved."""
-    from tierdesk.tickets.services.base import compare_and_set, record
-
-    plan = plan_for(ticket.organization, ticket.product_id)
-    new_id = plan.pk if plan else None
-    if new_id == ticket.sla_plan_id:
-        return False
-    old_id = ticket.sla_plan_id
-    with transaction.atomic():
-        compare_and_set(ticket, sla_plan_id=new_id)
-        record(
-            ticket, "plan_changed", actor, plan=[old_id, new_id], name=getattr(plan, "name", None)
-        )
-    return True
-
-
-def organization_plans_refresh(*, organization_id: int) -> int:
-    """Re-choose the plan of every active ticket of the organization and, for a partner, of its
-    customers (after a subscription changed); returns how many tickets moved plan."""
-    from tierdesk.tickets.models import OPEN_STATUSES, Ticket
-
-    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).filter(
-        Q(organization_id=organization_id) | Q(organization__partner_id=organization_id)
-    )
-    moved = 0
-    for ticket in tickets.select_related("organization").iterator(chunk_size=500):
-        moved += ticket_plan_refresh(actor=SYSTEM, ticket=ticket)
-    return moved
-
-
-# ---- storing the clocks --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -249,7 +211,8 @@ def _current_calendar(clocks: TicketClocks, metric: str) -> Any:
 
 
 def clock_columns(clocks: TicketClocks, next_check: datetime | None) -> dict[str, Any]:
-    columns: dict[str, Any] = {"sla_next_check_at": next_check}
+    """``CLOCK_COLUMNS`` and their values."""
+    columns: dict[str, Any] = {NEXT_CHECK_COLUMN: next_check}
     for metric, (state_col, due_col, elapsed_col) in STATE_COLUMNS.items():
         result = clocks.results.get(metric)
         columns[state_col] = result.state if result else ""
@@ -270,28 +233,29 @@ def next_check_at(
     return min((a.due_at for a in actions if after is None or a.due_at > after), default=None)
 
 
-def ticket_clocks_recompute(ticket: Any, *, at: datetime | None = None) -> TicketClocks:
-    """Recompute and store the ticket's clocks; called inside the writing transaction."""
-    from tierdesk.tickets.models import Ticket
-
-    clocks = ticket_clocks(ticket, at=at)
-    columns = stored_columns(clocks)
-    changed = {name: value for name, value in columns.items() if getattr(ticket, name) != value}
-    if changed:  # most events (notes, a customer's reply) move no clock: no write
-        Ticket.objects.filter(pk=ticket.pk).update(**changed)
-        for name, value in changed.items():
-            setattr(ticket, name, value)
-    return clocks
+def clock_updates(
+    ticket: ClockTicket, *, at: datetime | None = None, histories: Histories | None = None
+) -> dict[str, Any]:
+    """The clock columns whose stored value differs from what the ticket's history (its last
+    event included) gives at ``at``, for the ticket services to write. Most events (notes, a
+    customer's reply) move no clock: nothing."""
+    columns = stored_columns(ticket_clocks(ticket, at=at, histories=histories))
+    return {name: value for name, value in columns.items() if getattr(ticket, name) != value}
 
 
-def clock_changes(ticket: Any, changes: dict[str, Any], event: EventFact) -> dict[str, Any]:
+def clock_changes(
+    ticket: ClockTicket,
+    changes: dict[str, Any],
+    event: EventFact,
+    histories: Histories | None = None,
+) -> dict[str, Any]:
     """The clock columns that differ once ``changes`` and ``event`` apply, for the caller to
     write in its own UPDATE. The ticket itself is not touched."""
     future = copy.copy(ticket)
     for name, value in changes.items():
         setattr(future, name, value)
-    clocks = ticket_clocks(future, at=event.at, events=[*load_events(ticket), event])
-    columns = stored_columns(clocks)
+    events = [*load_events(ticket, histories), event]
+    columns = stored_columns(ticket_clocks(future, at=event.at, events=events))
     return {name: value for name, value in columns.items() if getattr(ticket, name) != value}
 
 

@@ -1,13 +1,16 @@
-"""The ticket lifecycle as data: statuses, actions and which status each action may start from.
+"""The ticket lifecycle as data: statuses, actions, which status each action may start from and
+where it leads; and the ticket's reference (``TD-1042``), written and read.
 
-Pure Python (no Django import), so the table can be read, tested and drawn on its own. Services
-consult it before every change; a refused transition is an ``InvalidTransition`` error, never a
-silent no-op.
+No ORM (settings only, for the reference's prefix and offset), so the table can be read, tested
+and drawn on its own. Services consult it before every change; a refused transition is an
+``InvalidTransition`` error, never a silent no-op.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from django.conf import settings
 
 
 class Status(StrEnum):
@@ -46,7 +49,8 @@ ACTIVE = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 ALL = ACTIVE | DONE
 
-# Action -> statuses it may start from. Where the action moves the ticket, TARGET says where.
+# Action -> statuses it may start from. Where the action moves the ticket, TARGET says where
+# (the services write ``TARGET[action]``, never a status of their own).
 ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.REPLY: ALL,  # on a closed ticket the service opens a follow-up instead
     Action.NOTE: ALL,
@@ -75,6 +79,30 @@ TARGET: dict[Action, Status] = {
 
 def may(action: Action, status: Status | str) -> bool:
     return Status(status) in ALLOWED_FROM[action]
+
+
+# ---- the reference --------------------------------------------------------------------------
+
+
+def ticket_number(ticket_id: int) -> int:
+    """The number customers see: the id plus ``TIERDESK_TICKET_NUMBER_OFFSET`` (no sequence
+    table, no race; the offset moves it)."""
+    return ticket_id + settings.TIERDESK_TICKET_NUMBER_OFFSET
+
+
+def reference(ticket_id: int) -> str:
+    """``TD-1042``: the ticket's name on every page, in every mail and in the API."""
+    return f"{settings.TIERDESK_TICKET_PREFIX}-{ticket_number(ticket_id)}"
+
+
+def ticket_id_from_reference(text: str | int) -> int | None:
+    """``TD-1042``, ``td-1042``, ``1042`` (or the number 1042) -> the ticket's id; ``None`` when
+    it names no ticket (also a number past any id a table holds)."""
+    found = str(text).strip().upper().removeprefix(settings.TIERDESK_TICKET_PREFIX.upper() + "-")
+    if not (found.isascii() and found.isdigit()) or len(found) > 18:
+        return None
+    ticket_id = int(found) - settings.TIERDESK_TICKET_NUMBER_OFFSET
+    return ticket_id if ticket_id > 0 else None
 
 
 def status_after_reply(status: Status | str, *, by_agent: bool, public: bool) -> Status:

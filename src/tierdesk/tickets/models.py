@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.db.models.query import ModelIterable
 from simple_history.models import HistoricalRecords
 
 from tierdesk.accounts.models import SupportLevel
-from tierdesk.tickets.domain import PendingReason, Severity, Status
+from tierdesk.tickets.domain import (
+    PendingReason,
+    Severity,
+    Status,
+    reference,
+    ticket_id_from_reference,
+    ticket_number,
+)
+from tierdesk.tickets.querysets import TicketQuerySet
 
 
 class Fact(models.TextChoices):
@@ -88,39 +93,6 @@ STATUS_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in Sta
 PENDING_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in PendingReason]
 SEVERITY_CHOICES = [(s.value, s.value.capitalize()) for s in Severity]
 OPEN_STATUSES = [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
-
-
-class TicketQuerySet(models.QuerySet["Ticket"]):
-    """Tickets that can come with their team, category and SLA plan taken from the per-process
-    configuration caches (``with_configuration``) instead of a query for each table."""
-
-    _with_configuration = False
-
-    def with_configuration(self) -> TicketQuerySet:
-        clone = self.all()
-        clone._with_configuration = True
-        return clone
-
-    def prefetch_related(self, *lookups: Any) -> TicketQuerySet:  # type: ignore[override]
-        """``prefetch_related(None)`` drops the configuration too: it asks for nothing extra."""
-        clone = super().prefetch_related(*lookups)
-        if lookups == (None,):
-            clone._with_configuration = False
-        return clone
-
-    # Django copies a queryset on every chained call: the flag must travel with the copy.
-    def _clone(self) -> TicketQuerySet:
-        clone = super()._clone()  # type: ignore[misc]
-        clone._with_configuration = self._with_configuration
-        return clone
-
-    def _fetch_all(self) -> None:
-        attach = self._with_configuration and self._result_cache is None
-        super()._fetch_all()
-        if attach and self._iterable_class is ModelIterable and self._result_cache:
-            from tierdesk.tickets.configuration import attach_configuration
-
-            attach_configuration(self._result_cache)
 
 
 class Ticket(models.Model):
@@ -270,22 +242,14 @@ class Ticket(models.Model):
 
     @property
     def number(self) -> int:
-        return self.pk + settings.TIERDESK_TICKET_NUMBER_OFFSET
+        return ticket_number(self.pk)
 
     @property
     def reference(self) -> str:
-        return f"{settings.TIERDESK_TICKET_PREFIX}-{self.number}"
+        return reference(self.pk)
 
-    @staticmethod
-    def pk_from_reference(reference: str | int) -> int | None:
-        """``TD-1042``, ``1042`` or ``td-1042`` -> primary key; ``None`` when it is no number."""
-        text = str(reference).strip().upper()
-        prefix = settings.TIERDESK_TICKET_PREFIX.upper() + "-"
-        text = text.removeprefix(prefix)
-        if not text.isdigit():
-            return None
-        pk = int(text) - settings.TIERDESK_TICKET_NUMBER_OFFSET
-        return pk if pk > 0 else None
+    # ``TD-1042`` -> the id: the domain's rule (``tickets.domain.ticket_id_from_reference``).
+    pk_from_reference = staticmethod(ticket_id_from_reference)
 
     @property
     def is_active(self) -> bool:
@@ -436,7 +400,7 @@ class TicketSearchDocument(models.Model):
     The table is engine-specific (migration 0003): an FTS5 virtual table on SQLite, tsvector
     columns with GIN indexes on PostgreSQL. The model declares only the key both share, so
     Django knows the table (test flushes, cascading deletes) without describing the engine.
-    No database constraint: FTS5 cannot have one, and the bulk rebuild is faster without.
+    No database constraint: FTS5 cannot have one, and the bulk rebuild need not check one per row.
     """
 
     ticket = models.OneToOneField(

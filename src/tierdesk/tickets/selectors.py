@@ -8,18 +8,17 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
 from django.db.models import Prefetch, Q, QuerySet
 
-from tierdesk.accounts.models import User
 from tierdesk.core import search
 from tierdesk.core.errors import NotFound
-from tierdesk.core.fetch import ModelColumns
-from tierdesk.crm.models import Contact, Organization
+from tierdesk.core.fetch import CompiledQuery, Fragment
 from tierdesk.tickets import policies
 from tierdesk.tickets.configuration import attach_configuration
+from tierdesk.tickets.domain import ticket_id_from_reference
 from tierdesk.tickets.models import (
     OPEN_STATUSES,
+    Attachment,
     Category,
     Message,
     Ticket,
@@ -30,7 +29,7 @@ from tierdesk.tickets.models import (
 
 def ticket_get(*, user: Any, reference: str | int, action: str = policies.VIEW) -> Ticket:
     """One ticket by number (``TD-1042``) or id, or ``NotFound`` if the user may not see it."""
-    pk = Ticket.pk_from_reference(reference)
+    pk = ticket_id_from_reference(reference)
     if pk is None:
         raise NotFound("No such ticket.")
     queryset = policies.visible(user, policies.VIEW, Ticket.objects.all())
@@ -85,84 +84,45 @@ def ticket_page(tickets: QuerySet[Ticket], start: int, stop: int) -> list[Ticket
     """Rows ``start:stop`` of a ``ticket_list`` queryset, with what ``with_related`` brings
     (the people only as far as a reference shows them: id, name, e-mail), in one statement.
 
-    The ORM still writes the part that matters, which tickets in which order (scope, filters,
-    search, ordering: an id subquery); the outer part, the columns and joins, is written out
-    once per process. Compiling select_related's 80 columns took longer than running the query
-    (measured: a quarter of the queue request's CPU). Any other ordering goes through the ORM.
+    The statement is the ORM's, in two parts: which tickets in which order (scope, filters,
+    search, ordering: an id subquery) is compiled for each call; the outer part, the columns and
+    joins, once per ordering and process (``_page_query``): compiling select_related's columns
+    took longer than running the query. An ordering not in ``ORDERINGS`` goes through the ORM.
     """
-    outer = _page_sql(connections[tickets.db].vendor, tuple(tickets.query.order_by))
-    if outer is None or not tickets.query.standard_ordering:
+    ordering = tuple(tickets.query.order_by)
+    if ordering not in _ORDERINGS or not tickets.query.standard_ordering:
         return list(tickets[start:stop])
     try:
         inner, params = tickets.values("pk")[start:stop].query.get_compiler(tickets.db).as_sql()
     except EmptyResultSet:
         return []
-    db = connections[tickets.db]
-    with db.cursor() as cursor:
-        cursor.execute(outer.replace("{inner}", inner), params)
-        people: dict[tuple[int, Any], Any] = {}
-        page = [_ticket_from_row(row, db, people) for row in cursor.fetchall()]
+    page = _page_query(ordering).rows(tickets.db, ids=(inner, params))
     attach_configuration(page)
     return page
 
 
-_TICKET = ModelColumns(Ticket, "t")
+_ORDERINGS = frozenset(ORDERINGS.values())
 # The people as far as ``ticket_out`` shows them (a user's name: ``User.__str__``).
-_PAGE_PEOPLE: tuple[tuple[Any, ModelColumns], ...] = (
-    (Ticket.organization.field, ModelColumns(Organization, "o", ["id", "name"])),
-    (Ticket.reporter.field, ModelColumns(Contact, "r", ["id", "name", "email"])),
-    (
-        Ticket.assignee.field,
-        ModelColumns(User, "u", ["id", "username", "first_name", "last_name", "display_name"]),
-    ),
-)
+PAGE_PEOPLE = (
+    "organization__id", "organization__name", "reporter__id", "reporter__name",
+    "reporter__email", "assignee__id", "assignee__username", "assignee__first_name",
+    "assignee__last_name", "assignee__display_name",
+)  # fmt: skip
 
 
 @functools.cache
-def _page_sql(vendor: str, ordering: tuple[str, ...]) -> str | None:
-    """The outer statement around ``{inner}``, ordered as it is (every ordering ends with the
-    id: the order is total), or ``None`` for an ordering this does not write."""
-    quote = connection.ops.quote_name
-    terms = []
-    for name in ordering:
-        column = _ORDERABLE.get(name.lstrip("-")) if isinstance(name, str) else None
-        if column is None:
-            return None
-        column = quote(column)
-        terms.append(f"t.{column} DESC" if name.startswith("-") else f"t.{column} ASC")
-    if not terms:
-        return None
-    columns = ", ".join([_TICKET.sql(), *(part.sql() for _, part in _PAGE_PEOPLE)])
-    return (
-        f"SELECT {columns} FROM {Ticket._meta.db_table} t"
-        f" INNER JOIN {Organization._meta.db_table} o ON o.id = t.organization_id"
-        f" LEFT JOIN {Contact._meta.db_table} r ON r.id = t.reporter_id"
-        f" LEFT JOIN {User._meta.db_table} u ON u.id = t.assignee_id"
-        f" WHERE t.id IN ({{inner}}) ORDER BY {', '.join(terms)}"
+def _page_query(ordering: tuple[str, ...]) -> CompiledQuery[Ticket]:
+    """The outer part of a page: the tickets whose ids the ``ids`` fragment (the ORM's inner
+    statement for this call) selects, with their people, in ``ordering`` (every ordering ends
+    with the id: the order is total)."""
+    columns = [field.name for field in Ticket._meta.concrete_fields]
+    return CompiledQuery(
+        lambda: (
+            with_related(Ticket.objects.filter(pk__in=Fragment("ids", Ticket._meta.pk)))
+            .only(*columns, *PAGE_PEOPLE)
+            .order_by(*ordering)
+        )
     )
-
-
-# The columns ORDERINGS sorts by (the outer statement repeats the inner one's ORDER BY).
-_ORDERABLE = {
-    f.name: str(f.column)
-    for f in Ticket._meta.concrete_fields
-    if any(f.name == name.lstrip("-") for names in ORDERINGS.values() for name in names)
-}
-
-
-def _ticket_from_row(row: Any, db: Any, people: dict[tuple[int, Any], Any]) -> Ticket:
-    """The ticket with its people; one instance per person on the page, as ``prefetch_related``
-    shares them (a queue names the same few assignees and organizations again and again)."""
-    ticket = _TICKET.build(row, 0, db)
-    start = len(_TICKET.fields)
-    for index, (field, part) in enumerate(_PAGE_PEOPLE):
-        key = (index, row[start + part.pk_at])
-        person = people.get(key)
-        if person is None:
-            person = people[key] = part.build(row, start, db)
-        field.set_cached_value(ticket, person)
-        start += len(part.fields)
-    return ticket
 
 
 def filtered(
@@ -182,8 +142,8 @@ def filtered(
 def with_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """What a ticket is shown with. The people join; the small configuration tables (teams,
     categories, plans) come from the per-process configuration caches, by id: every extra join
-    multiplies PostgreSQL's planning time (measured: 40 ms planning for six joins with the
-    search semi-join, 3 ms for three), and a query each would cost a round trip each."""
+    multiplies PostgreSQL's planning time (with the search semi-join above all; see
+    ``docs/benchmarks.md``), and a query each would cost a round trip each."""
     related = queryset.select_related("organization", "reporter", "assignee")
     return cast(TicketQuerySet, related).with_configuration()
 
@@ -256,8 +216,6 @@ def attachment_get(*, user: Any, reference: str | int, attachment_id: int) -> An
 
 
 def _attachments_for(user: Any) -> QuerySet:
-    from tierdesk.tickets.models import Attachment
-
     attachments = Attachment.objects.order_by("created_at", "id")
     if not policies.sees_internal(user):
         attachments = attachments.filter(is_internal=False).filter(

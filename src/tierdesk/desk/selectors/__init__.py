@@ -25,11 +25,9 @@ from tierdesk.desk.selectors.queues import (
     queue_views,
     saved_view_get,
     saved_view_list,
-    ticket_reference,
 )
 from tierdesk.desk.selectors.tickets import (
     CANNED_RESPONSES,
-    COMMITMENTS,
     MESSAGE_EVENTS,
     WARNING_EVENT,
     ClockView,
@@ -38,7 +36,6 @@ from tierdesk.desk.selectors.tickets import (
     allowed_actions,
     canned_response_get,
     canned_response_list,
-    plan_commitment,
     ticket_for_page,
     ticket_page,
     timeline,
@@ -48,7 +45,6 @@ __all__ = [
     "BREACHING_HORIZON",
     "CANNED_RESPONSES",
     "CLOCKS",
-    "COMMITMENTS",
     "COUNTS_SECONDS",
     "COUNT_CAP",
     "MESSAGE_EVENTS",
@@ -71,7 +67,6 @@ __all__ = [
     "count_label",
     "forget_queue_menus",
     "is_agent",
-    "plan_commitment",
     "queue_menus",
     "queue_page",
     "queue_queryset",
@@ -81,6 +76,5 @@ __all__ = [
     "saved_view_list",
     "ticket_for_page",
     "ticket_page",
-    "ticket_reference",
     "timeline",
 ]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -24,7 +23,7 @@ from tierdesk.desk.models import QueueView, SavedView
 from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
-from tierdesk.tickets.domain import PendingReason, Status
+from tierdesk.tickets.domain import PendingReason, Status, reference
 from tierdesk.tickets.models import OPEN_STATUSES, Ticket
 
 PAGE_SIZE = 25
@@ -250,7 +249,7 @@ def _row(
     level = metric if due_at is None else clock_level("running", due_at, metric in warned, at)
     return QueueRow(
         pk=pk,
-        reference=ticket_reference(pk),
+        reference=reference(pk),
         subject=values["subject"],
         organization=values["organization__name"],
         priority=values["priority"],
@@ -277,11 +276,6 @@ def _next_due(values: dict[str, Any]) -> tuple[datetime | None, str, str]:
         paused = any(values[state_col] == "paused" for _, _, state_col, _ in CLOCKS)
         return None, "", "paused" if paused else "none"
     return min(running, key=lambda item: item[0])
-
-
-def ticket_reference(pk: int) -> str:
-    """``Ticket.reference`` from the id alone (a model instance per row costs more)."""
-    return f"{settings.TIERDESK_TICKET_PREFIX}-{pk + settings.TIERDESK_TICKET_NUMBER_OFFSET}"
 
 
 def _person(values: dict[str, Any], prefix: str) -> str:
@@ -318,7 +312,7 @@ def queue_menus(*, user: Any) -> QueueMenus:
     """The queue page's menus, at most ``COUNTS_SECONDS`` old.
 
     Counting goes through every visible open ticket (the visibility rule is an OR that no index
-    answers with a LIMIT), which costs tens of milliseconds with a million tickets. The queue
+    answers with a LIMIT), which is slow with a million tickets (``docs/benchmarks.md``). The queue
     refreshes itself every 20 seconds anyway, so the counts are cached per agent, and forgotten
     when the agent changes a ticket or a saved view (``forget_queue_menus``). The filters'
     options and the saved views ride along: one cache read instead of three queries a page.

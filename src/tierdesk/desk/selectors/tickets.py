@@ -16,19 +16,15 @@ from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import NotFound
 from tierdesk.desk.models import CannedResponse
 from tierdesk.desk.selectors.queues import CLOCKS, clock_level, is_agent
-from tierdesk.portal.selectors import Commitment, commitment
-from tierdesk.sla.clocks import FIRED_EVENT_KINDS
-from tierdesk.sla.models import AlertKind
+from tierdesk.sla.promise import Promise, ticket_promise
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
-from tierdesk.tickets.domain import Action, may
-from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from tierdesk.tickets.domain import Action, may, ticket_id_from_reference
+from tierdesk.tickets.models import Attachment, EventKind, Message, Ticket, TicketEvent
 from tierdesk.tickets.services.lifecycle import missing_facts
 
 # Shared and personal canned responses; cleared on save (desk.apps), otherwise a minute old.
 CANNED_RESPONSES = ConfigCache("canned responses")
-# What each plan promises at each priority; cleared when a plan, target or calendar is saved.
-COMMITMENTS = ConfigCache("plan commitments")
 
 
 # ---- canned responses -----------------------------------------------------------------------
@@ -63,7 +59,7 @@ def canned_response_get(*, user: Any, pk: int) -> CannedResponse:
 
 def ticket_for_page(*, user: Any, reference: str) -> Ticket:
     """The ticket with everything its header shows, or ``NotFound``."""
-    pk = Ticket.pk_from_reference(reference)
+    pk = ticket_id_from_reference(reference)
     # The people and organizations join (one query); the team, category and plan come from the
     # configuration caches (``with_related``).
     tickets = ticket_selectors.with_related(
@@ -93,9 +89,9 @@ class TimelineItem:
     attachments: tuple[Attachment, ...] = ()  # the message's
 
 
-WARNING_EVENT = next(e for e, kind in FIRED_EVENT_KINDS.items() if kind == AlertKind.WARNING)
+WARNING_EVENT = EventKind.SLA_WARNING
 # Events already told by the message they belong to.
-MESSAGE_EVENTS = {"replied", "noted"}
+MESSAGE_EVENTS = {EventKind.REPLIED, EventKind.NOTED}
 
 
 @dataclass
@@ -104,7 +100,7 @@ class TicketPage:
     timeline: list[TimelineItem]
     attachments: list[Attachment]
     clocks: list[ClockView]
-    commitment: Commitment | None
+    commitment: Promise | None
     allowed: set[str]
     missing_facts: list[str]
     agents: list[Agent] = field(default_factory=list)
@@ -130,23 +126,12 @@ def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> Ticket
         timeline=timeline(messages, events, attachments),
         attachments=attachments,
         clocks=_clocks(ticket, events),
-        commitment=plan_commitment(ticket.sla_plan, ticket.priority),
+        commitment=ticket_promise(ticket),
         allowed=allowed,
         missing_facts=missing_facts(ticket) if for_forms and Action.ESCALATE in allowed else [],
         agents=agents,
         teams=teams,
     )
-
-
-def plan_commitment(plan: Any, priority: int) -> Commitment | None:
-    """What the plan promises at this priority, from the per-process cache (plans and targets
-    are configuration: a query per ticket page for them was a tenth of its statements)."""
-    if plan is None:
-        return None
-    found: Commitment | None = COMMITMENTS.get(
-        (plan.pk, priority), lambda: commitment(plan, priority)
-    )
-    return found
 
 
 def timeline(
@@ -206,7 +191,7 @@ def _warned_now(ticket: Ticket, events: list[TicketEvent]) -> set[str]:
     Read from the timeline: the sweep writes an ``sla_warning`` event (metric, cycle) with each
     warning alert it wins, and the clocks read fired alerts back the same way
     (``sla.clocks.FIRED_EVENT_KINDS``)."""
-    replies = sum(1 for e in events if e.kind == "replied" and e.data.get("by_agent"))
+    replies = sum(1 for e in events if e.kind == EventKind.REPLIED and e.data.get("by_agent"))
     warnings = [e.data for e in events if e.kind == WARNING_EVENT]
     return {
         data.get("metric", "")

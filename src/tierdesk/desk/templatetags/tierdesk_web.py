@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from tierdesk.core.clock import now
-from tierdesk.tickets.models import STATUS_CHOICES, Fact
+from tierdesk.desk.selectors import count_label
+from tierdesk.tickets.domain import Status, reference
+from tierdesk.tickets.models import STATUS_CHOICES, EventKind, Fact
 
 register = template.Library()
 
@@ -26,12 +28,12 @@ LEVEL_LABELS = {
 }
 LEVEL_ICONS = {"breach": "⛔", "warning": "⚠", "ok": "◷", "paused": "⏸", "met": "✓", "none": "-"}
 STATUS_LABELS = dict(STATUS_CHOICES)
-STATUS_CLASSES = {
-    "new": "text-bg-primary",
-    "open": "text-bg-info",
-    "pending": "text-bg-secondary",
-    "resolved": "text-bg-success",
-    "closed": "text-bg-dark",
+STATUS_CLASSES: dict[str, str] = {
+    Status.NEW: "text-bg-primary",
+    Status.OPEN: "text-bg-info",
+    Status.PENDING: "text-bg-secondary",
+    Status.RESOLVED: "text-bg-success",
+    Status.CLOSED: "text-bg-dark",
 }
 
 
@@ -109,32 +111,35 @@ def _levels(data: dict[str, Any]) -> str:
 
 
 EVENT_TEXTS = {
-    "opened": lambda d: f"Opened by {d.get('channel', 'portal')}, priority P{d.get('priority')}",
-    "assigned": lambda d: f"Assigned to {d.get('assignee') or 'nobody'}"
+    EventKind.OPENED: lambda d: f"Opened by {d.get('channel', 'portal')}, "
+    f"priority P{d.get('priority')}",
+    EventKind.ASSIGNED: lambda d: f"Assigned to {d.get('assignee') or 'nobody'}"
     + (f" in {d['team']}" if d.get("team") else ""),
-    "priority_changed": lambda d: "Priority P{} → P{}".format(*(d.get("priority") or ["?", "?"]))
+    EventKind.PRIORITY_CHANGED: lambda d: "Priority P{} → P{}".format(
+        *(d.get("priority") or ["?", "?"])
+    )
     + (f": {d['reason']}" if d.get("reason") else ""),
-    "impact_set": lambda d: f"Impact {d.get('affected')} of {d.get('total')} "
+    EventKind.IMPACT_SET: lambda d: f"Impact {d.get('affected')} of {d.get('total')} "
     f"{d.get('unit') or ''} → {d.get('severity')}",
-    "escalated": lambda d: f"Escalated {_levels(d)}: {d.get('reason', '')}",
-    "handed_back": lambda d: f"Handed back {_levels(d)}: {d.get('reason', '')}",
-    "pended": lambda d: f"Pending: {str(d.get('reason', '')).replace('_', ' ')}"
+    EventKind.ESCALATED: lambda d: f"Escalated {_levels(d)}: {d.get('reason', '')}",
+    EventKind.HANDED_BACK: lambda d: f"Handed back {_levels(d)}: {d.get('reason', '')}",
+    EventKind.PENDED: lambda d: f"Pending: {str(d.get('reason', '')).replace('_', ' ')}"
     + (f" — {d['note']}" if d.get("note") else ""),
-    "resumed": lambda d: "Resumed" + (f": {d['note']}" if d.get("note") else ""),
-    "resolved": lambda d: f"Resolved: {d.get('summary', '')}",
-    "closed": lambda d: "Closed",
-    "reopened": lambda d: f"Reopened: {d.get('reason', '')}",
-    "followed_up": lambda d: f"Follow-up {d.get('follow_up') or d.get('follow_up_of')}",
-    "updated": lambda d: "Updated " + ", ".join(d.get("fields", [])),
-    "attached": lambda d: f"Attached {d.get('filename')}",
-    "plan_changed": lambda d: f"Support plan changed to {d.get('name')}",
-    "sla_warning": lambda d: f"SLA warning: {str(d.get('metric', '')).replace('_', ' ')}",
-    "sla_breached": lambda d: f"SLA breached: {str(d.get('metric', '')).replace('_', ' ')}",
-    "sla_escalated": lambda d: f"SLA escalation to {d.get('name')}",
-    "merged": lambda d: f"Merged into {d['into']}"
+    EventKind.RESUMED: lambda d: "Resumed" + (f": {d['note']}" if d.get("note") else ""),
+    EventKind.RESOLVED: lambda d: f"Resolved: {d.get('summary', '')}",
+    EventKind.CLOSED: lambda d: "Closed",
+    EventKind.REOPENED: lambda d: f"Reopened: {d.get('reason', '')}",
+    EventKind.FOLLOWED_UP: lambda d: f"Follow-up {d.get('follow_up') or d.get('follow_up_of')}",
+    EventKind.UPDATED: lambda d: "Updated " + ", ".join(d.get("fields", [])),
+    EventKind.ATTACHED: lambda d: f"Attached {d.get('filename')}",
+    EventKind.PLAN_CHANGED: lambda d: f"Support plan changed to {d.get('name')}",
+    EventKind.SLA_WARNING: lambda d: f"SLA warning: {str(d.get('metric', '')).replace('_', ' ')}",
+    EventKind.SLA_BREACHED: lambda d: f"SLA breached: {str(d.get('metric', '')).replace('_', ' ')}",
+    EventKind.SLA_ESCALATED: lambda d: f"SLA escalation to {d.get('name')}",
+    EventKind.MERGED: lambda d: f"Merged into {d['into']}"
     if d.get("into")
     else f"{d.get('merged')} merged into this ticket",
-    "contact_logged": lambda d: "{} with {}, {} min: {}".format(
+    EventKind.CONTACT_LOGGED: lambda d: "{} with {}, {} min: {}".format(
         "Phone call" if d.get("contact_kind") == "phone" else "Onsite visit",
         d.get("who"), d.get("duration_minutes"), d.get("outcome"),
     ),
@@ -163,26 +168,21 @@ def author_name(message: Any) -> str:
 @register.filter
 def capped(count: int) -> str:
     """A queue count, with the cap shown as "1000+" rather than a false exact number."""
-    from tierdesk.desk.selectors import count_label
-
     return count_label(count)
 
 
-@register.filter
-def reference(ticket_id: int) -> str:
-    """``TD-1042`` from a ticket id, without loading the ticket."""
-    from tierdesk.tickets.models import Ticket
-
-    return Ticket(pk=ticket_id).reference
+# ``TD-1042`` from a ticket id, without loading the ticket.
+register.filter("reference", reference)
 
 
 # ---- the queue's rows ---------------------------------------------------------------------
 
 # One queue row. The rows are the bulk of a page agents keep open and poll: as template nodes
-# (about 15 a row, a URL reversed and two custom tags among them) they cost a third of the
-# request; as one format string, almost nothing. Django's admin builds its change list rows in
-# Python too. Every text goes through ``escape`` (the standard library's, which Django's
-# ``escape`` wraps: the same output without its per-call lazy-string checks).
+# (about 15 a row, a URL reversed and two custom tags among them) they were much of the
+# request (``docs/benchmarks.md``); as one format string, almost nothing. Django's admin
+# builds its change list rows in Python too. Every text goes through ``escape`` (the standard
+# library's, which Django's ``escape`` wraps: the same output without its per-call lazy-string
+# checks).
 QUEUE_ROW = (
     '<tr data-ticket="{pk}">'
     '<td class="text-nowrap">{reference}{emergency}</td>'

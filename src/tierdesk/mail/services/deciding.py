@@ -6,15 +6,12 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.errors import TierdeskError
-from tierdesk.core.fetch import ModelColumns, placeholders, rows_where_in
 from tierdesk.mail import parsing
 from tierdesk.mail.bounces import bounce_handle
 from tierdesk.mail.loopguard import Verdict, classify
@@ -31,7 +28,9 @@ from tierdesk.mail.services.results import FIRST_MESSAGE, NO_SUBJECT, NO_TEXT, L
 from tierdesk.mail.threading import loop_id, ticket_pk_from_thread
 from tierdesk.tickets import policies as ticket_policies
 from tierdesk.tickets import services as tickets
+from tierdesk.tickets.domain import ticket_id_from_reference
 from tierdesk.tickets.models import BodyFormat, Channel, Message, Ticket
+from tierdesk.tickets.services import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ def _outcome(
     sender = sender_resolve(parsed.from_address, parsed.from_name, known=lookups.contacts)
     ticket = find_ticket(parsed, sender, known=lookups.tickets)
     if ticket is not None:
-        return _append(inbound, parsed, sender, ticket)
+        return _append(inbound, parsed, sender, ticket, lookups.work)
     return _open(inbound, parsed, sender, verdict, mailbox, lookups)
 
 
@@ -122,32 +121,16 @@ def known_tickets(mails: Iterable[parsing.ParsedMail]) -> dict[int, Ticket | Non
         wanted.update(_tagged(parsed) + ([pk] if pk is not None else []))
     if not wanted:
         return {}
-    found = _tickets_by_pk(wanted)
+    # A number past the 64-bit range (a made-up subject tag) is no ticket: not asked for
+    # (SQLite's driver refuses such a number).
+    found = Ticket.objects.in_bulk([pk for pk in wanted if -(2**63) <= pk < 2**63])
     return {pk: found.get(pk) for pk in wanted}
-
-
-def _tickets_by_pk(pks: set[int]) -> dict[int, Ticket]:
-    """``Ticket.objects.in_bulk(pks)`` with a statement written once per process (per length):
-    compiling the ORM's took more of a batch's time than the lookup. A number past the 64-bit
-    range (a made-up subject tag) is no ticket, as the ORM answers it too."""
-    in_range = (pk for pk in pks if -(2**63) <= pk < 2**63)
-    tickets = [_TICKET.build(row, 0, connection) for row in rows_where_in(_tickets_sql, in_range)]
-    return {ticket.pk: ticket for ticket in tickets}
-
-
-_TICKET = ModelColumns(Ticket, "t")
-
-
-@cache
-def _tickets_sql(count: int) -> str:
-    table = connection.ops.quote_name(Ticket._meta.db_table)
-    return f"SELECT {_TICKET.sql()} FROM {table} t WHERE t.id IN ({placeholders(count)})"
 
 
 def _tagged(parsed: parsing.ParsedMail) -> list[int]:
     """The ticket ids of the subject's ``[TD-1042]`` tags."""
     numbers = parsing.ticket_tags(parsed.subject, settings.TIERDESK_TICKET_PREFIX)
-    return [pk for pk in map(Ticket.pk_from_reference, numbers) if pk is not None]
+    return [pk for pk in map(ticket_id_from_reference, numbers) if pk is not None]
 
 
 def _ticket(pk: int, known: dict[int, Ticket | None] | None) -> Ticket | None:
@@ -177,7 +160,11 @@ def is_on_ticket(sender: Sender, ticket: Ticket) -> bool:
 
 
 def _append(
-    inbound: InboundMessage, parsed: parsing.ParsedMail, sender: Sender, ticket: Ticket
+    inbound: InboundMessage,
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    ticket: Ticket,
+    work: UnitOfWork | None,
 ) -> Outcome:
     body, body_format = reply_body(parsed)
     actor = sender.actor
@@ -190,9 +177,10 @@ def _append(
         actor = SYSTEM
         body = f"From: {sender.label}\n\n{body}"
     message = tickets.ticket_reply(
-        actor=actor, ticket=ticket, body=body, body_format=body_format, channel=Channel.EMAIL
-    )
-    _attach(actor, message, parsed)
+        actor=actor, ticket=ticket, body=body, body_format=body_format, channel=Channel.EMAIL,
+        work=work,
+    )  # fmt: skip
+    _attach(actor, message, parsed, work)
     if message.ticket_id != ticket.pk:
         reason = f"follow-up of the closed {ticket.reference}"
         return Outcome(IntakeAction.CREATED, reason, message.ticket, message)
@@ -221,11 +209,12 @@ def _open(
     ticket = tickets.ticket_open(
         actor=actor, organization=contact.organization, reporter=contact, subject=subject,
         body=body, body_format=body_format, channel=Channel.EMAIL, is_emergency=emergency,
+        work=lookups.work,
     )  # fmt: skip
     message: Message | str = FIRST_MESSAGE
     if parsed.attachments:
         message = ticket.opening_message or ticket.messages.get()
-        _attach(actor, message, parsed)
+        _attach(actor, message, parsed, lookups.work)
     reason = ("emergency " if emergency else "") + f"from {sender.label}"
     if verdict.automatic:
         reason += f"; no acknowledgement: {verdict.reason}"
@@ -313,7 +302,9 @@ def reply_body(parsed: parsing.ParsedMail) -> tuple[str, str]:
     return NO_TEXT, BodyFormat.PLAIN
 
 
-def _attach(actor: Any, message: Message, parsed: parsing.ParsedMail) -> None:
+def _attach(
+    actor: Any, message: Message, parsed: parsing.ParsedMail, work: UnitOfWork | None = None
+) -> None:
     """Each attachment through the ticket service; one it refuses (too large) is noted, not
     fatal: the stored raw message still holds it."""
     skipped = []
@@ -322,6 +313,7 @@ def _attach(actor: Any, message: Message, parsed: parsing.ParsedMail) -> None:
             tickets.attachment_add(
                 actor=actor, ticket=message.ticket, stream=io.BytesIO(item.data),
                 filename=item.filename, content_type=item.content_type, message=message,
+                work=work,
             )  # fmt: skip
         except TierdeskError as exc:
             skipped.append(f"{item.filename}: {exc.message}")
@@ -329,5 +321,5 @@ def _attach(actor: Any, message: Message, parsed: parsing.ParsedMail) -> None:
         tickets.ticket_note(
             actor=SYSTEM, ticket=message.ticket,
             body="Attachments not kept from the e-mail (the original message has them):\n"
-            + "\n".join(f"- {line}" for line in skipped),
+            + "\n".join(f"- {line}" for line in skipped), work=work,
         )  # fmt: skip

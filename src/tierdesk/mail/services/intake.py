@@ -20,6 +20,7 @@ from tierdesk.mail.models import (
 )
 from tierdesk.mail.services.deciding import decide
 from tierdesk.mail.services.results import FIRST_MESSAGE, IngestResult, Lookups, Outcome
+from tierdesk.tickets.domain import reference
 from tierdesk.tickets.models import Message
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,4 @@ def inbound_fail(inbound: InboundMessage, exc: Exception) -> IngestResult:
 
 
 def _reference(ticket_id: int | None) -> str | None:
-    if ticket_id is None:
-        return None
-    return f"{settings.TIERDESK_TICKET_PREFIX}-{ticket_id + settings.TIERDESK_TICKET_NUMBER_OFFSET}"
+    return None if ticket_id is None else reference(ticket_id)

@@ -12,6 +12,7 @@ from tierdesk.mail.models import (
     OutboundMail,
 )
 from tierdesk.tickets.models import Message, Ticket
+from tierdesk.tickets.services import UnitOfWork
 
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(The message has no text; see the attachments.)"
@@ -66,3 +67,6 @@ class Lookups:
     acknowledgements: list[OutboundMail] | None = None
     # A batch also writes its messages' outcomes at its end (one UPDATE); ``None``: at once.
     finished: list[tuple[InboundMessage, Outcome]] | None = None
+    # A batch's unit of work, handed to every ticket service it calls: the replies' histories
+    # and the senders' plans read once, the search documents written once at its end.
+    work: UnitOfWork | None = None

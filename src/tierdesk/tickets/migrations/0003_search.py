@@ -38,7 +38,7 @@ def create_index(apps, schema_editor):
             schema_editor.execute(statement)
         if vendor == "postgresql" and _has_lz4(schema_editor):
             # Searches walk the table newest first and test each row's vectors: lz4 unpacks
-            # several times faster than the default pglz (measured: docs/benchmarks.md).
+            # cheaper than the default pglz (figures: docs/benchmarks.md).
             schema_editor.execute(
                 "ALTER TABLE tickets_search ALTER COLUMN public_vector SET COMPRESSION lz4, "
                 "ALTER COLUMN staff_vector SET COMPRESSION lz4"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import unicodedata
 from functools import cache
-from pathlib import PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
@@ -17,21 +15,13 @@ from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.inserts import insert_selecting, insert_sql, insert_values, mark_inserted
-from tierdesk.sla.clocks import event_recorded
+from tierdesk.core.text import safe_filename
 from tierdesk.tickets.domain import Action
 from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket, TicketEvent
-from tierdesk.tickets.services.base import actor_id, check, insert, record
+from tierdesk.tickets.services.base import check, event_written, insert, plan_event, record
+from tierdesk.tickets.services.unit import UnitOfWork
 
 CHUNK = 64 * 1024
-
-
-def safe_filename(name: str) -> str:
-    """Keep only the last path part, drop control characters, never an empty or dot name."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = PurePosixPath(name.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    name = name.strip(" .")
-    return name[:200] or "attachment"
 
 
 def attachment_add(
@@ -44,7 +34,10 @@ def attachment_add(
     message: Message | None = None,
     fact: str = "",
     internal: bool = False,
+    work: UnitOfWork | None = None,
 ) -> Attachment:
+    """A file on the ticket (and on ``message``, when it came with one); ``work``: the unit of
+    work of a batch this is part of."""
     check(actor, Action.ATTACH, ticket)
     if fact and fact not in Fact.values:
         raise InvalidInput(f"Unknown fact {fact!r}.", field="fact")
@@ -67,10 +60,10 @@ def attachment_add(
     with transaction.atomic(savepoint=False):
         _store_file(attachment, stream)
         data: dict[str, Any] = {"filename": name, "size": size, "fact": fact}
-        if not _insert_with_event(attachment, actor, data):
+        if not _insert_with_event(attachment, actor, data, work):
             insert(attachment)
             record(
-                ticket, EventKind.ATTACHED, actor, at, public=not internal,
+                ticket, EventKind.ATTACHED, actor, at, public=not internal, work=work,
                 attachment=attachment.pk, **data,
             )  # fmt: skip
     return attachment
@@ -90,27 +83,28 @@ def _store_file(attachment: Attachment, stream: IO[bytes]) -> None:
     field.save(attachment.filename, File(stream), save=False)
 
 
-def _insert_with_event(attachment: Attachment, actor: Any, data: dict[str, Any]) -> bool:
+def _insert_with_event(
+    attachment: Attachment, actor: Any, data: dict[str, Any], work: UnitOfWork | None
+) -> bool:
     """``insert(attachment)`` and its ``record(ticket, ATTACHED, ...)`` as one statement on
     PostgreSQL (the event's data takes the new attachment's id within it): one round trip per
-    file instead of two. ``False`` on other databases: the caller writes them one by one.
-    (An "attached" event moves no SLA clock and mails nobody: nothing else of record() to do.)"""
+    file instead of two. ``False`` on other databases: the caller writes them one by one."""
     connection = connections[router.db_for_write(Attachment)]
     if connection.vendor != "postgresql":
         return False
-    ticket, at = attachment.ticket, attachment.created_at
-    event = TicketEvent(
-        ticket=ticket, kind=EventKind.ATTACHED, actor_id=actor_id(actor), data=data,
-        is_public=not attachment.is_internal, at=at,
+    planned = plan_event(
+        attachment.ticket, EventKind.ATTACHED, actor, attachment.created_at,
+        public=not attachment.is_internal, data=data,
     )  # fmt: skip
+    event = planned.event
     params = [*insert_values(attachment, connection), *insert_values(event, connection)]
     with connection.cursor() as cursor:
         cursor.execute(_attach_sql(connection.alias), params)
         attachment_pk, event_pk = cursor.fetchone()
     mark_inserted(attachment, attachment_pk, connection)
     mark_inserted(event, event_pk, connection)
-    event.data = data = {"attachment": attachment_pk, **data}  # as the statement stored it
-    event_recorded(ticket.pk, EventKind.ATTACHED, at, data)
+    event.data = {"attachment": attachment_pk, **data}  # as the statement stored it
+    event_written(planned, clocks_stored=False, work=work)
     return True
 
 

@@ -1,12 +1,15 @@
-"""Pieces every ticket service shares: the checks, compare-and-set, events, indexing."""
+"""Pieces every ticket service shares: the checks, compare-and-set, the event primitive,
+indexing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 
@@ -14,12 +17,13 @@ from tierdesk.core import search
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from tierdesk.core.inserts import insert
-from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
-from tierdesk.sla.clocks import CLOCK_EVENT_KINDS, EventFact, event_recorded
-from tierdesk.sla.services import clock_changes, ticket_clocks_recompute
+from tierdesk.sla.clocks import CLOCK_EVENT_KINDS, EventFact
+from tierdesk.sla.services import clock_changes, clock_updates
 from tierdesk.tickets import policies
 from tierdesk.tickets.domain import Action, may
-from tierdesk.tickets.models import PUBLIC_EVENT_KINDS, Ticket, TicketEvent
+from tierdesk.tickets.hooks import event_recorded
+from tierdesk.tickets.models import PUBLIC_EVENT_KINDS, EventKind, Ticket, TicketEvent
+from tierdesk.tickets.services.unit import UnitOfWork
 
 
 def actor_id(actor: Any) -> int | None:
@@ -112,47 +116,112 @@ def update_sql(names: tuple[str, ...], alias: str) -> str:
     )
 
 
+# ---- the event primitive ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class EventPlan:
+    """One timeline event as every write path writes it: the row (``event``), and whether the
+    SLA clocks read its kind. ``plan_event`` makes it; the caller inserts the row (``record``
+    alone, or a statement that writes it with other rows: opening a ticket, a reply, an
+    attachment, the sweep's batch) and then calls ``event_written``, so what follows an event
+    is decided in one place."""
+
+    event: TicketEvent
+    moves_clocks: bool
+
+    @property
+    def fact(self) -> EventFact:
+        """The event as the clocks read it (to compute them before the row is written)."""
+        return EventFact(self.event.kind, self.event.at, self.event.data)
+
+    def payload(self) -> dict[str, Any]:
+        """What ``tickets.hooks.event_recorded`` tells its subscribers."""
+        event = self.event
+        return {"event_id": event.pk, "ticket_id": event.ticket_id, "kind": event.kind,
+                "data": event.data}  # fmt: skip
+
+
+def plan_event(
+    ticket: Ticket,
+    kind: EventKind,
+    actor: Any,
+    at: datetime | None = None,
+    *,
+    public: bool | None = None,
+    data: dict[str, Any] | None = None,
+) -> EventPlan:
+    """The event's row (customers see it when its kind is public, unless told) and its plan."""
+    event = TicketEvent(
+        ticket=ticket,
+        kind=kind,
+        actor_id=actor_id(actor),
+        data={} if data is None else data,
+        is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
+        at=at or now(),
+    )
+    return EventPlan(event, kind in CLOCK_EVENT_KINDS)
+
+
+def event_written(plan: EventPlan, *, clocks_stored: bool, work: UnitOfWork | None = None) -> None:
+    """What follows an event's INSERT, whichever statement wrote it: a unit of work's history
+    of the ticket takes it in; the clocks it moves are computed and stored, unless the caller
+    already stored them (in its own UPDATE, or in a new ticket's row: ``clocks_stored``), so
+    the stored due times never lag behind the timeline; and ``event_recorded`` is fired for
+    the layers above once the transaction commits."""
+    event = plan.event
+    ticket = event.ticket
+    histories = work.histories if work is not None else None
+    if histories is not None:
+        histories.add(ticket.pk, event.kind, event.at, event.data)
+    if plan.moves_clocks and not clocks_stored:
+        store_clocks(ticket, clock_updates(ticket, at=event.at, histories=histories))
+    event_recorded.fire_on_commit(**plan.payload())
+
+
+def events_written(plans: Sequence[EventPlan], *, clocks_stored: bool) -> None:
+    """``event_written`` for the events of a statement that wrote many (the sweep's)."""
+    for plan in plans:
+        event_written(plan, clocks_stored=clocks_stored)
+
+
+def store_clocks(ticket: Ticket, changed: dict[str, Any]) -> None:
+    """Write clock columns an event moved after its change was written (no version bump: the
+    clocks follow the timeline, they are no change of their own)."""
+    if changed:  # most events (notes, a customer's reply) move no clock: no write
+        Ticket.objects.filter(pk=ticket.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(ticket, name, value)
+
+
 def record(
     ticket: Ticket,
-    kind: str,
+    kind: EventKind,
     actor: Any,
     at: datetime | None = None,
     *,
     public: bool | None = None,
     clocks_stored: bool = False,
+    work: UnitOfWork | None = None,
     **data: Any,
 ) -> TicketEvent:
-    """Write one timeline event. Customers see it when its kind is public, unless told.
-
-    An event that can move an SLA clock recomputes the ticket's clocks in the same transaction,
-    so the stored due times never lag behind the timeline (``clocks_stored``: the caller already
-    stored the clocks this event gives, as opening a ticket does).
-    """
-    event = TicketEvent(
-        ticket=ticket,
-        kind=kind,
-        actor_id=actor_id(actor),
-        data=data,
-        is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
-        at=at or now(),
-    )
-    insert(event)
-    event_recorded(ticket.pk, kind, event.at, data)
-    if kind in CLOCK_EVENT_KINDS and not clocks_stored:
-        ticket_clocks_recompute(ticket, at=event.at)
-    if mail_may_follow(kind, data):  # the reporter may need a mail: decided by a task after commit
-        transaction.on_commit(partial(event_mail_on_commit, event.pk))
-    return event
+    """Write one timeline event and what follows it (``event_written``); ``clocks_stored``:
+    the caller already stored the clocks this event gives."""
+    plan = plan_event(ticket, kind, actor, at, public=public, data=data)
+    insert(plan.event)
+    event_written(plan, clocks_stored=clocks_stored, work=work)
+    return plan.event
 
 
 def change_and_record(
     ticket: Ticket,
-    kind: str,
+    kind: EventKind,
     actor: Any,
     changes: dict[str, Any],
     *,
     at: datetime | None = None,
     public: bool | None = None,
+    work: UnitOfWork | None = None,
     **data: Any,
 ) -> TicketEvent:
     """The usual write: compare-and-set ``changes`` and record the event that says so.
@@ -160,15 +229,30 @@ def change_and_record(
     When the event can move an SLA clock, the clocks it gives are computed first, from the
     ticket as it will be, and ride in the same UPDATE: no second write of the ticket row.
     """
-    at = at or now()
-    if kind in CLOCK_EVENT_KINDS:
-        event = EventFact(kind, at, data)
-        changes = {**changes, **clock_changes(ticket, changes, event)}
-    compare_and_set(ticket, at=at, **changes)
-    return record(ticket, kind, actor, at, public=public, clocks_stored=True, **data)
+    plan = plan_event(ticket, kind, actor, at, public=public, data=data)
+    changes = {**changes, **moved_clocks(ticket, changes, plan, work)}
+    compare_and_set(ticket, at=plan.event.at, **changes)
+    insert(plan.event)
+    event_written(plan, clocks_stored=True, work=work)
+    return plan.event
 
 
-def reindex(ticket: Ticket) -> None:
+def moved_clocks(
+    ticket: Ticket, changes: dict[str, Any], plan: EventPlan, work: UnitOfWork | None
+) -> dict[str, Any]:
+    """The clock columns to write with ``changes`` for the planned event (none for an event
+    the clocks do not read)."""
+    if not plan.moves_clocks:
+        return {}
+    histories = work.histories if work is not None else None
+    return clock_changes(ticket, changes, plan.fact, histories)
+
+
+def reindex(ticket: Ticket, work: UnitOfWork | None = None) -> None:
     """Rewrite the ticket's search document in the writing transaction: it becomes findable at
-    the same commit as the change itself, and no second commit is paid for it."""
-    search.index_ticket(ticket.pk)
+    the same commit as the change itself, and no second commit is paid for it. A unit of work
+    writes its tickets' documents once, when it finishes."""
+    if work is not None:
+        work.reindex_later(ticket.pk)
+    else:
+        search.index_documents([ticket.pk], prune=False)

@@ -12,9 +12,9 @@ from tierdesk.accounts.models import Agent, Team
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition, MissingFacts
-from tierdesk.sla.services import ticket_plan_refresh
 from tierdesk.tickets.domain import (
     DEFAULT_PRIORITY_FOR_SEVERITY,
+    TARGET,
     Action,
     PendingReason,
     Severity,
@@ -36,7 +36,8 @@ from tierdesk.tickets.services.base import (
     reindex,
 )
 from tierdesk.tickets.services.messages import link_follow_up, reopen_window_open
-from tierdesk.tickets.services.opening import Impact, clean_facts, default_team
+from tierdesk.tickets.services.opening import Impact, clean_facts, default_team, ticket_open
+from tierdesk.tickets.services.plans import ticket_plan_refresh
 
 # ---- ownership ---------------------------------------------------------------------------
 
@@ -270,8 +271,8 @@ def ticket_pend(*, actor: Any, ticket: Ticket, reason: str, note: str = "") -> T
     with transaction.atomic():
         change_and_record(
             ticket, EventKind.PENDED, actor,
-            {"status": Status.PENDING, "pending_reason": reason, "pending_note": note.strip()},
-            reason=reason, note=note.strip(), status=[old_status, Status.PENDING],
+            {"status": TARGET[Action.PEND], "pending_reason": reason, "pending_note": note.strip()},
+            reason=reason, note=note.strip(), status=[old_status, TARGET[Action.PEND]],
         )  # fmt: skip
     return ticket
 
@@ -282,7 +283,7 @@ def ticket_resume(*, actor: Any, ticket: Ticket, note: str = "") -> Ticket:
     with transaction.atomic():
         change_and_record(
             ticket, EventKind.RESUMED, actor,
-            {"status": Status.OPEN, "pending_reason": "", "pending_note": ""},
+            {"status": TARGET[Action.RESUME], "pending_reason": "", "pending_note": ""},
             reason=reason, note=note.strip(),
         )  # fmt: skip
     return ticket
@@ -302,10 +303,10 @@ def ticket_resolve(*, actor: Any, ticket: Ticket, summary: str) -> Ticket:
         change_and_record(
             ticket, EventKind.RESOLVED, actor,
             {
-                "status": Status.RESOLVED, "resolved_at": at, "pending_reason": "",
+                "status": TARGET[Action.RESOLVE], "resolved_at": at, "pending_reason": "",
                 "pending_note": "", "resolution_summary": summary.strip(),
             },
-            at=at, summary=summary.strip(), status=[old_status, Status.RESOLVED],
+            at=at, summary=summary.strip(), status=[old_status, TARGET[Action.RESOLVE]],
         )  # fmt: skip
         reindex(ticket)
     return ticket
@@ -316,9 +317,8 @@ def ticket_close(*, actor: Any, ticket: Ticket) -> Ticket:
     check(actor, Action.CLOSE, ticket)
     at = now()
     with transaction.atomic():
-        change_and_record(
-            ticket, EventKind.CLOSED, actor, {"status": Status.CLOSED, "closed_at": at}, at=at
-        )
+        closed = {"status": TARGET[Action.CLOSE], "closed_at": at}
+        change_and_record(ticket, EventKind.CLOSED, actor, closed, at=at)
     return ticket
 
 
@@ -337,17 +337,15 @@ def ticket_reopen(*, actor: Any, ticket: Ticket, reason: str) -> Ticket:
         change_and_record(
             ticket, EventKind.REOPENED, actor,
             {
-                "status": Status.OPEN, "resolved_at": None, "closed_at": None,
+                "status": TARGET[Action.REOPEN], "resolved_at": None, "closed_at": None,
                 "reopen_count": ticket.reopen_count + 1,
             },
-            reason=reason.strip(), status=[old_status, Status.OPEN],
+            reason=reason.strip(), status=[old_status, TARGET[Action.REOPEN]],
         )  # fmt: skip
     return ticket
 
 
 def _open_follow_up(actor: Any, ticket: Ticket, reason: str) -> Ticket:
-    from tierdesk.tickets.services.opening import ticket_open
-
     if ticket.status != Status.CLOSED:
         raise InvalidTransition("Only a closed ticket gets a follow-up.")
     with transaction.atomic():

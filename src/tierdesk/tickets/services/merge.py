@@ -8,7 +8,7 @@ from django.db import transaction
 
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
-from tierdesk.tickets.domain import Action, Status
+from tierdesk.tickets.domain import TARGET, Action
 from tierdesk.tickets.models import EventKind, Ticket
 from tierdesk.tickets.services.base import check, compare_and_set, record, reindex
 
@@ -36,12 +36,12 @@ def ticket_merge(*, actor: Any, duplicate: Ticket, into: Ticket) -> Ticket:
     old_status = duplicate.status
     with transaction.atomic():
         compare_and_set(
-            duplicate, at=at, status=Status.CLOSED, resolved_at=at, closed_at=at,
+            duplicate, at=at, status=TARGET[Action.CLOSE], resolved_at=at, closed_at=at,
             pending_reason="", pending_note="", resolution_summary=summary,
         )  # fmt: skip
         record(
             duplicate, EventKind.RESOLVED, actor, at,
-            summary=summary, status=[old_status, Status.RESOLVED],
+            summary=summary, status=[old_status, TARGET[Action.RESOLVE]],
         )  # fmt: skip
         record(duplicate, EventKind.CLOSED, actor, at)
         record(duplicate, EventKind.MERGED, actor, at, public=True, into=into.reference)

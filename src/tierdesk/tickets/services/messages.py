@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -14,12 +14,8 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition
 from tierdesk.core.inserts import insert_selecting, insert_values, mark_inserted
 from tierdesk.core.text import render_body
-from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
-from tierdesk.sla.clocks import EventFact, event_recorded
-from tierdesk.sla.services import clock_changes
 from tierdesk.tickets.domain import Action, Status, status_after_reply
 from tierdesk.tickets.models import (
-    PUBLIC_EVENT_KINDS,
     BodyFormat,
     Channel,
     EventKind,
@@ -29,17 +25,23 @@ from tierdesk.tickets.models import (
     TicketEvent,
 )
 from tierdesk.tickets.services.base import (
+    EventPlan,
     actor_id,
     apply_changes,
     change_and_record,
     check,
     db_value,
+    event_written,
     insert,
     lost_race,
+    moved_clocks,
+    plan_event,
     record,
     reindex,
     update_sql,
 )
+from tierdesk.tickets.services.opening import ticket_open
+from tierdesk.tickets.services.unit import UnitOfWork
 
 
 def ticket_reply(
@@ -49,15 +51,17 @@ def ticket_reply(
     body: str,
     body_format: str = BodyFormat.MARKDOWN,
     channel: str = Channel.PORTAL,
+    work: UnitOfWork | None = None,
 ) -> Message:
-    """A public reply. A customer's reply to a closed ticket opens a linked follow-up instead."""
+    """A public reply. A customer's reply to a closed ticket opens a linked follow-up instead.
+    ``work``: the unit of work of a batch this reply is part of."""
     check(actor, Action.REPLY, ticket)
     _check_body(body, body_format)
     principal = principal_of(actor)
     if ticket.status == Status.CLOSED:
         if principal.role is not Role.CONTACT and not principal.sees_everything:
             raise InvalidTransition("The ticket is closed: reopen it before replying.")
-        return _follow_up(actor, ticket, body, body_format, channel)
+        return _follow_up(actor, ticket, body, body_format, channel, work)
     by_agent = principal.is_agent
     at = now()
     new_status = status_after_reply(ticket.status, by_agent=by_agent, public=True)
@@ -71,17 +75,23 @@ def ticket_reply(
         data["status"] = [ticket.status, new_status]
     with _all_or_nothing():
         message = _new_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
-        if not _reply_in_one_statement(ticket, message, actor, changes, at, data):
+        if not _reply_in_one_statement(ticket, message, actor, changes, at, data, work):
             insert(message)
             change_and_record(
-                ticket, EventKind.REPLIED, actor, changes, at=at, message=message.pk, **data
-            )
-        reindex(ticket)
+                ticket, EventKind.REPLIED, actor, changes, at=at, work=work,
+                message=message.pk, **data,
+            )  # fmt: skip
+        reindex(ticket, work)
     return message
 
 
 def ticket_note(
-    *, actor: Any, ticket: Ticket, body: str, body_format: str = BodyFormat.MARKDOWN
+    *,
+    actor: Any,
+    ticket: Ticket,
+    body: str,
+    body_format: str = BodyFormat.MARKDOWN,
+    work: UnitOfWork | None = None,
 ) -> Message:
     """An internal note: support's working notes, never shown to the customer."""
     check(actor, Action.NOTE, ticket)
@@ -92,8 +102,8 @@ def ticket_note(
             ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
         )
         insert(message)
-        record(ticket, EventKind.NOTED, actor, at, message=message.pk)
-        reindex(ticket)
+        record(ticket, EventKind.NOTED, actor, at, work=work, message=message.pk)
+        reindex(ticket, work)
     return message
 
 
@@ -104,25 +114,24 @@ def _reply_in_one_statement(
     changes: dict[str, Any],
     at: datetime,
     data: dict[str, Any],
+    work: UnitOfWork | None = None,
 ) -> bool:
     """``insert(message)`` then ``change_and_record(ticket, REPLIED, ...)`` as one statement on
     PostgreSQL: the ticket's compare-and-set UPDATE, the message and the event (whose data
     names the message) in one round trip instead of three. The INSERTs take their rows from
     the UPDATE's RETURNING: when the ticket changed meanwhile nothing at all is written and
     this raises ``Conflict``, as compare_and_set does. ``False``: not done (another database,
-    a value the ORM must write); the caller takes the usual path."""
+    a value the ORM must write); the caller takes the usual path. The event is planned, and
+    followed up, by the same primitive as ``change_and_record``'s."""
     connection = connections[router.db_for_write(Ticket)]
     if connection.vendor != "postgresql":
         return False
-    kind = EventKind.REPLIED
-    changes = {**changes, **clock_changes(ticket, changes, EventFact(kind, at, data))}
+    plan: EventPlan = plan_event(ticket, EventKind.REPLIED, actor, at, data=data)
+    changes = {**changes, **moved_clocks(ticket, changes, plan, work)}
     changes["updated_at"] = at
     if any(hasattr(value, "resolve_expression") for value in changes.values()):
         return False
-    event = TicketEvent(
-        ticket=ticket, kind=kind, actor_id=actor_id(actor), data=data,
-        is_public=kind in PUBLIC_EVENT_KINDS, at=at,
-    )  # fmt: skip
+    event = plan.event
     params = [
         *(db_value(name, value, connection) for name, value in changes.items()),
         ticket.pk,
@@ -138,11 +147,8 @@ def _reply_in_one_statement(
     apply_changes(ticket, changes)
     mark_inserted(message, row[0], connection)
     mark_inserted(event, row[1], connection)
-    event.data = data = {"message": message.pk, **data}  # as the statement stored it
-    # What record() does after its INSERT (the clocks rode in the UPDATE).
-    event_recorded(ticket.pk, kind, at, data)
-    if mail_may_follow(kind, data):
-        transaction.on_commit(partial(event_mail_on_commit, event.pk))
+    event.data = {"message": message.pk, **data}  # as the statement stored it
+    event_written(plan, clocks_stored=True, work=work)  # the clocks rode in the UPDATE
     return True
 
 
@@ -206,9 +212,14 @@ def _new_message(
     )
 
 
-def _follow_up(actor: Any, closed: Ticket, body: str, body_format: str, channel: str) -> Message:
-    from tierdesk.tickets.services.opening import ticket_open
-
+def _follow_up(
+    actor: Any,
+    closed: Ticket,
+    body: str,
+    body_format: str,
+    channel: str,
+    work: UnitOfWork | None,
+) -> Message:
     follow_up = ticket_open(
         actor=actor,
         organization=closed.organization,
@@ -220,17 +231,20 @@ def _follow_up(actor: Any, closed: Ticket, body: str, body_format: str, channel:
         channel=channel,
         category=closed.category,
         product=closed.product,
+        work=work,
     )
-    link_follow_up(actor, closed, follow_up)
+    link_follow_up(actor, closed, follow_up, work)
     return follow_up.messages.get()
 
 
-def link_follow_up(actor: Any, closed: Ticket, follow_up: Ticket) -> None:
+def link_follow_up(
+    actor: Any, closed: Ticket, follow_up: Ticket, work: UnitOfWork | None = None
+) -> None:
     """Tie a new ticket to the closed one it continues, on both timelines."""
     Ticket.objects.filter(pk=follow_up.pk).update(follow_up_of=closed)
     follow_up.follow_up_of = closed
-    record(follow_up, EventKind.FOLLOWED_UP, actor, follow_up_of=closed.reference)
-    record(closed, EventKind.FOLLOWED_UP, actor, follow_up=follow_up.reference)
+    record(follow_up, EventKind.FOLLOWED_UP, actor, work=work, follow_up_of=closed.reference)
+    record(closed, EventKind.FOLLOWED_UP, actor, work=work, follow_up=follow_up.reference)
 
 
 def reopen_window_open(ticket: Ticket) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +17,11 @@ from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 from tierdesk.core.inserts import insert_sql, insert_values, mark_inserted
 from tierdesk.core.text import render_body
+from tierdesk.crm import policies as crm_policies
 from tierdesk.crm.models import Contact, Organization
-from tierdesk.mail.events import event_mail_on_commit, mail_may_follow
 from tierdesk.sla.services import opening_clock_columns, plan_for
 from tierdesk.tickets.domain import DEFAULT_PRIORITY_FOR_SEVERITY, Severity, severity_from_impact
 from tierdesk.tickets.models import (
-    PUBLIC_EVENT_KINDS,
     BodyFormat,
     Category,
     Channel,
@@ -35,7 +34,12 @@ from tierdesk.tickets.models import (
     TicketEvent,
     TicketType,
 )
-from tierdesk.tickets.services.base import actor_id, reindex
+from tierdesk.tickets.search import opening_public_text
+from tierdesk.tickets.services.base import actor_id, event_written, plan_event, reindex
+from tierdesk.tickets.services.unit import UnitOfWork
+
+# The answer to a contact who sets a priority, on every channel (the API, the portal, mail).
+CONTACT_PRIORITY_REFUSED = "Support sets the priority; describe the impact instead."
 
 
 @dataclass(frozen=True)
@@ -75,20 +79,25 @@ def ticket_open(
     is_emergency: bool = False,
     facts: dict[str, str] | None = None,
     team: Team | None = None,
+    work: UnitOfWork | None = None,
 ) -> Ticket:
+    """A new ticket with its first message, its "opened" event, its clocks and its search
+    document. ``work``: the unit of work of a batch this ticket is opened in."""
     principal = principal_of(actor)
     _check_may_open(actor, organization)
     if principal.role is Role.CONTACT:
-        # A contact always reports for themselves, and cannot set the priority by decree.
+        # A contact always reports for themselves, and cannot set the priority by decree: every
+        # channel answers a contact's priority with this same refusal.
         # (A reporter passed in that is that very contact is not loaded a second time.)
+        if priority is not None:
+            raise InvalidInput(CONTACT_PRIORITY_REFUSED, field="priority")
         if reporter is None or reporter.pk != principal.contact_id:
             reporter = Contact.objects.get(pk=principal.contact_id or 0)
-        priority = None
     _check_fields(subject, body, organization, reporter)
     severity = impact.severity() if impact else None
     chosen_priority = _initial_priority(priority, severity, is_emergency)
     at = now()
-    plan = plan_for(organization, product)
+    plan = plan_for(organization, product, chosen=work.plans if work else None)
     opened: dict[str, Any] = {
         "channel": channel, "priority": chosen_priority, "emergency": is_emergency,
         "plan": getattr(plan, "pk", None),
@@ -131,21 +140,16 @@ def ticket_open(
         body_html=render_body(body, body_format),
         created_at=at,
     )
-    event = TicketEvent(
-        kind=EventKind.OPENED,
-        actor_id=actor_id(actor),
-        data=opened,
-        is_public=EventKind.OPENED in PUBLIC_EVENT_KINDS,
-        at=at,
-    )
-    _insert_opening(ticket, message, event)
+    planned = plan_event(ticket, EventKind.OPENED, actor, at, data=opened)
+    _insert_opening(ticket, message, planned.event, work)
     ticket.opening_message = message
-    if mail_may_follow(event.kind, event.data):
-        transaction.on_commit(partial(event_mail_on_commit, event.pk))
+    event_written(planned, clocks_stored=True, work=work)  # the clocks rode in the ticket's row
     return ticket
 
 
-def _insert_opening(ticket: Ticket, message: Message, event: TicketEvent) -> None:
+def _insert_opening(
+    ticket: Ticket, message: Message, event: TicketEvent, work: UnitOfWork | None
+) -> None:
     """The ticket, its first message, its "opened" event and its search document (the clocks
     ride in the ticket's row): one statement on PostgreSQL, which a ticket opened by API or
     mail pays once instead of four compiled INSERTs and as many round trips."""
@@ -156,13 +160,13 @@ def _insert_opening(ticket: Ticket, message: Message, event: TicketEvent) -> Non
             message.ticket = event.ticket = ticket
             message.save(force_insert=True)
             event.save(force_insert=True)
-            reindex(ticket)
+            reindex(ticket, work)
         return
     params = [
         *insert_values(ticket, connection),
         *insert_values(message, connection, skip=_TICKET_ID),
         *insert_values(event, connection, skip=_TICKET_ID),
-        search.opening_public_text(ticket.subject, message.body),
+        opening_public_text(ticket.subject, message.body),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_opening_sql(connection.alias), params)
@@ -187,23 +191,16 @@ def _opening_sql(alias: str) -> str:
         f"WITH t AS ({insert_sql(Ticket, alias)}),"
         f" m AS ({insert_sql(Message, alias, column_sql=_NEW_TICKET_ID)}),"
         f" e AS ({insert_sql(TicketEvent, alias, column_sql=_NEW_TICKET_ID)}),"
-        f" s AS ({search.opening_document_sql('SELECT id FROM t')})"
+        f" s AS ({search.new_document_sql('SELECT id FROM t')})"
         " SELECT t.id, m.id, e.id FROM t, m, e"
     )
 
 
 def _check_may_open(actor: Any, organization: Organization) -> None:
-    principal = principal_of(actor)
-    if principal.sees_everything or principal.role is Role.VENDOR_AGENT:
+    # Who may act for which organization is the CRM's rule (``crm.policies.ACT_FOR``).
+    if crm_policies.can(actor, crm_policies.ACT_FOR, organization):
         return
-    if principal.role is Role.CONTACT and organization.pk == principal.organization_id:
-        return
-    if principal.role is Role.PARTNER_AGENT and principal.organization_id in {
-        organization.pk,
-        organization.partner_id,
-    }:
-        return
-    if principal.role is Role.NOBODY:
+    if principal_of(actor).role is Role.NOBODY:
         raise Forbidden("Sign in to open a ticket.")
     raise NotFound("No such organization.", field="organization")
 

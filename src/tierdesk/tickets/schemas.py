@@ -9,7 +9,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from tierdesk.accounts.models import SupportLevel
-from tierdesk.api.schemas import (
+from tierdesk.core.api.schemas import (
     CategoryRef,
     ContactRef,
     In,
@@ -19,9 +19,9 @@ from tierdesk.api.schemas import (
     contact_ref,
     org_ref,
     ref,
-    ticket_reference,
 )
-from tierdesk.tickets.domain import PendingReason, Status
+from tierdesk.sla.schemas import PromiseOut
+from tierdesk.tickets.domain import PendingReason, Status, reference
 from tierdesk.tickets.models import (
     Attachment,
     BodyFormat,
@@ -130,6 +130,9 @@ class EventOut(Schema):
 
 
 class TicketDetailOut(TicketOut):
+    promise: PromiseOut | None = Field(
+        description="What the plan promises the ticket now (null: no plan, no emergency)"
+    )
     messages: list[MessageOut]
     events: list[EventOut]
     attachments: list[AttachmentOut]
@@ -180,7 +183,9 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "is_emergency": ticket.is_emergency,
         "facts": ticket.facts,
         "resolution_summary": ticket.resolution_summary,
-        "follow_up_of": ticket_reference(ticket.follow_up_of_id),
+        "follow_up_of": (
+            None if ticket.follow_up_of_id is None else reference(ticket.follow_up_of_id)
+        ),
         "first_response_at": ticket.first_response_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
@@ -211,10 +216,10 @@ def sla_out(ticket: Ticket) -> dict[str, Any]:
 
 
 def attachment_out(attachment: Attachment) -> dict[str, Any]:
-    reference = ticket_reference(attachment.ticket_id)
+    ticket = reference(attachment.ticket_id)
     return {
         "id": attachment.pk,
-        "ticket": reference,
+        "ticket": ticket,
         "message_id": attachment.message_id,
         "filename": attachment.filename,
         "content_type": attachment.content_type,
@@ -225,7 +230,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
         "created_at": attachment.created_at,
         "download_url": reverse(
             "api:attachment_download",
-            kwargs={"ref": reference, "attachment_id": attachment.pk},
+            kwargs={"ref": ticket, "attachment_id": attachment.pk},
         ),
     }
 
@@ -233,7 +238,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
 def message_out(message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
-        "ticket": ticket_reference(message.ticket_id),
+        "ticket": reference(message.ticket_id),
         "kind": message.kind,
         "author": ref(message.author),
         "by_agent": message.by_agent,

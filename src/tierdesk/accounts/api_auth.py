@@ -1,4 +1,8 @@
-"""Who is calling: a personal API token, else the browser session (with CSRF), else nobody.
+"""Who is calling the API: a personal API token, else the browser session (with CSRF), else
+nobody; and ``ApiRequest``, what every app's endpoints receive.
+
+Here, in the lowest app, because tokens are accounts' rows and every app's router imports
+``ApiRequest``; ``tierdesk.api_root`` puts the two schemes on the API.
 
 A request with an ``Authorization`` header is judged by that header alone: a bad token fails
 with 401 even if the browser also has a session, so a script never runs as somebody else.

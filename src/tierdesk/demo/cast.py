@@ -6,8 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from tierdesk.accounts.models import Agent, Team, User
-from tierdesk.core.demo import catalogue
 from tierdesk.crm.models import Contact, Organization, OrganizationKind, Product
+from tierdesk.demo import catalogue
 
 
 @dataclass

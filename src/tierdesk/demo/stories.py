@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from tierdesk.accounts.models import Team, User
 from tierdesk.accounts.principal import SYSTEM
-from tierdesk.core.demo import catalogue
-from tierdesk.core.demo.cast import Cast
 from tierdesk.crm.models import Contact, Organization
+from tierdesk.demo import catalogue
+from tierdesk.demo.cast import Cast
 from tierdesk.tickets import services
 from tierdesk.tickets.domain import PendingReason
 from tierdesk.tickets.models import Category, Channel, Ticket, TicketType

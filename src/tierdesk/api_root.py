@@ -1,4 +1,8 @@
-"""The REST API: one NinjaAPI, one router per domain, one OpenAPI document.
+"""The REST API: one NinjaAPI that mounts every app's router, one OpenAPI document.
+
+It sits at the top, beside ``urls.py``, because it imports every router; the pieces the routers
+share (error shape, paging, throttles) are in ``tierdesk.core.api`` and token authentication in
+``tierdesk.accounts.api_auth``, below every app.
 
 Mounted at ``/api/v1/``. Every operation needs a caller (API token or signed-in session); the
 OpenAPI document (``openapi.json``) and the interactive docs (``docs``) are public. The docs are
@@ -16,10 +20,10 @@ from ninja import NinjaAPI, Swagger
 from ninja.parser import Parser
 
 from tierdesk.accounts.api import router as accounts_router
-from tierdesk.api import errors
-from tierdesk.api.auth import SessionAuth, TokenAuth
-from tierdesk.api.renderers import ORJSONRenderer
-from tierdesk.api.throttles import AuthRateThrottle, anonymous_gate
+from tierdesk.accounts.api_auth import SessionAuth, TokenAuth
+from tierdesk.core.api import errors
+from tierdesk.core.api.renderers import ORJSONRenderer
+from tierdesk.core.api.throttles import AuthRateThrottle, anonymous_gate
 from tierdesk.crm.api import router as crm_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.tickets.api import router as tickets_router

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from tierdesk.api.errors import ErrorOut
+from tierdesk.core.api.errors import ErrorOut
 
 # Every 4xx answers with the one error shape; declared so the OpenAPI document shows it.
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ErrorOut}
@@ -94,11 +94,3 @@ def category_ref(category: Any) -> dict[str, Any] | None:
     if category is None:
         return None
     return {"id": category.pk, "slug": category.slug, "name": category.name}
-
-
-def ticket_reference(pk: int | None) -> str | None:
-    """``TD-1042`` from a primary key, without loading the ticket."""
-    if pk is None:
-        return None
-    number = pk + settings.TIERDESK_TICKET_NUMBER_OFFSET
-    return f"{settings.TIERDESK_TICKET_PREFIX}-{number}"

@@ -16,10 +16,10 @@ from django.conf import settings
 from django.db import transaction
 
 from tierdesk.accounts.models import User
-from tierdesk.core.demo import catalogue
-from tierdesk.core.demo.cast import Cast, SignIn, build_cast, demo_usernames
-from tierdesk.core.demo.stories import create_tickets
 from tierdesk.crm.models import Organization, OrganizationKind
+from tierdesk.demo import catalogue
+from tierdesk.demo.cast import Cast, SignIn, build_cast, demo_usernames
+from tierdesk.demo.stories import create_tickets
 
 
 class DemoError(Exception):
