@@ -15,9 +15,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
+from django.db import router
+from django.db.models import Model
+
 from tierdesk.core.clock import now
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.sla import clock
 from tierdesk.sla.config import PlanConfig, plan_configs
 from tierdesk.sla.models import EscalationStep, Plan
@@ -210,8 +215,23 @@ def load_events(ticket: ClockTicket, histories: Histories | None = None) -> list
     held = histories.get(ticket.pk) if histories is not None else None
     if held is not None:
         return list(held)
-    rows = ticket.events.order_by("at", "id").values_list("kind", "at", "data")
-    return [EventFact(kind, at, data) for kind, at, data in rows]
+    model = ticket.events.model
+    rows = _history(model).rows(router.db_for_read(model), ticket=ticket.pk)
+    return [EventFact(event.kind, event.at, event.data) for event in rows]
+
+
+@cache
+def _history(model: type[Model]) -> CompiledQuery[Any]:
+    """A ticket's events in order, as ``ticket.events.order_by("at", "id")`` reads them,
+    compiled once per process: every clock-moving write outside a batch reads one."""
+    ticket = model._meta.get_field("ticket")
+    return CompiledQuery(
+        lambda: (
+            model._base_manager.filter(ticket_id=Param("ticket", ticket.target_field))  # type: ignore[union-attr]
+            .order_by("at", "id")
+            .only("kind", "at", "data")
+        )
+    )
 
 
 def ticket_clocks(
