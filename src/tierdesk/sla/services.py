@@ -14,12 +14,13 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import F, Q, QuerySet, Subquery
 from django.db.models.expressions import OuterRef
 from django.db.models.functions import Coalesce
 
 from tierdesk.core.clock import now
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.crm.models import Organization, Subscription
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
@@ -108,44 +109,31 @@ def plans_chosen(organizations: Iterable[Any], *, on: date | None = None) -> Pla
 
 
 def _chosen_plan_id(organization_id: int, product_id: int | None, day: date) -> int | None:
-    """``chosen_plans`` for one organization. Every new ticket asks, and compiling the query
-    took the ORM longer than the database took to answer it: its compiled text is kept per
-    process (``_choice_statement``), and only the values change."""
-    alias = router.db_for_read(Organization)
-    connection = connections[alias]
-    sql, slots = _choice_statement(alias, product_id is not None)
-    values = {
-        "organization": organization_id,
-        "product": product_id,
-        "day": connection.ops.adapt_datefield_value(day),
-    }
-    params = [values[name] if name else constant for name, constant in slots]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else row[1]
-
-
-# Stand-ins the query is compiled with; each parameter of the compiled text that holds one is
-# filled with the real value, any other is kept as compiled.
-_STAND_INS = {"organization": -900_001, "product": -900_002}
-_DAY_STAND_IN = date(1901, 2, 3)
+    """``chosen_plans`` for one organization. Every new ticket asks, so the ORM's statement is
+    compiled once per process (``core.fetch.CompiledQuery``) and only the values change."""
+    found = _choice_query(product_id is not None).first(
+        router.db_for_read(Organization), organization=organization_id, product=product_id, day=day
+    )
+    return None if found is None else found.plan  # type: ignore[attr-defined]
 
 
 @cache
-def _choice_statement(alias: str, with_product: bool) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    """The compiled text of ``chosen_plans`` for one organization and, per parameter, the name
-    of the value it takes (or ``""`` and the value it keeps)."""
-    product = _STAND_INS["product"] if with_product else None
-    query = chosen_plans([_STAND_INS["organization"]], product, _DAY_STAND_IN)
-    sql, params = query.query.get_compiler(alias).as_sql()
-    names: dict[Any, str] = {value: name for name, value in _STAND_INS.items()}
-    names[connections[alias].ops.adapt_datefield_value(_DAY_STAND_IN)] = "day"
-    slots = tuple((names.get(param, ""), param) for param in params)
-    expected = {"organization", "day"} | ({"product"} if with_product else set())
-    if {name for name, _ in slots if name} != expected:
-        raise RuntimeError(f"The plan choice compiled to an unexpected statement: {sql}")
-    return sql, slots
+def _choice_query(with_product: bool) -> CompiledQuery[Organization]:
+    """``chosen_plans`` for one organization, its product (or none) and day as slots."""
+    subscription = Subscription._meta
+    product = (
+        Param("product", subscription.get_field("product").target_field) if with_product else None
+    )
+    day = Param("day", subscription.get_field("starts_on"))
+    organization = Param("organization", Organization._meta.pk)
+    return CompiledQuery(
+        lambda: (
+            Organization.objects.filter(pk=organization)
+            .order_by()
+            .annotate(plan=plan_choice(product, day))
+            .only("pk")
+        )
+    )
 
 
 # ---- the clocks a ticket stores --------------------------------------------------------------
