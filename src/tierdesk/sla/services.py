@@ -20,7 +20,7 @@ from django.db.models.expressions import OuterRef
 from django.db.models.functions import Coalesce
 
 from tierdesk.core.clock import now
-from tierdesk.core.fetch import CompiledQuery, Param
+from tierdesk.core.fetch import CompiledQuery, Fragment, Param
 from tierdesk.crm.models import Organization, Subscription
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
@@ -104,31 +104,39 @@ class PlanChoices:
 def plans_chosen(organizations: Iterable[Any], *, on: date | None = None) -> PlanChoices:
     """``plan_for`` (without a product) for many organizations, in one query (none for none)."""
     day = on or now().date()
-    ids = {organization.pk for organization in organizations}
-    return PlanChoices(day, dict(chosen_plans(ids, None, day)) if ids else {})
+    ids = sorted({organization.pk for organization in organizations})
+    return PlanChoices(day, _choices(ids, None, day) if ids else {})
 
 
 def _chosen_plan_id(organization_id: int, product_id: int | None, day: date) -> int | None:
-    """``chosen_plans`` for one organization. Every new ticket asks, so the ORM's statement is
-    compiled once per process (``core.fetch.CompiledQuery``) and only the values change."""
-    found = _choice_query(product_id is not None).first(
-        router.db_for_read(Organization), organization=organization_id, product=product_id, day=day
+    """``chosen_plans`` for one organization: what every new ticket asks."""
+    return _choices([organization_id], product_id, day).get(organization_id)
+
+
+def _choices(organization_ids: list[int], product_id: int | None, day: date) -> dict[int, Any]:
+    """``chosen_plans`` as a dict, by the ORM's statement compiled once per process
+    (``core.fetch.CompiledQuery``): compiling the two correlated subqueries cost more than
+    running them, on every new ticket and every mail batch. Only the values change, and the
+    list of organizations is spliced in as placeholders."""
+    listed = (", ".join(["%s"] * len(organization_ids)), organization_ids)
+    found = _choice_query(product_id is not None).rows(
+        router.db_for_read(Organization), organizations=listed, product=product_id, day=day
     )
-    return None if found is None else found.plan  # type: ignore[attr-defined]
+    return {organization.pk: organization.plan for organization in found}  # type: ignore[attr-defined]
 
 
 @cache
 def _choice_query(with_product: bool) -> CompiledQuery[Organization]:
-    """``chosen_plans`` for one organization, its product (or none) and day as slots."""
+    """``chosen_plans`` with the organizations, the product (or none) and the day as slots."""
     subscription = Subscription._meta
     product = (
         Param("product", subscription.get_field("product").target_field) if with_product else None
     )
     day = Param("day", subscription.get_field("starts_on"))
-    organization = Param("organization", Organization._meta.pk)
+    organizations = Fragment("organizations", Organization._meta.pk)
     return CompiledQuery(
         lambda: (
-            Organization.objects.filter(pk=organization)
+            Organization.objects.filter(pk__in=organizations)
             .order_by()
             .annotate(plan=plan_choice(product, day))
             .only("pk")
