@@ -3,8 +3,9 @@
 #
 #   ./tierdesk.sh up     create .venv if needed, install, then run `tierdesk up` (web + worker +
 #                        scheduler; demo data on first start). Extra arguments go to `tierdesk up`.
-#   ./tierdesk.sh test   install the test tools, then ruff, mypy, import-linter (the layers), and
-#                        pytest on SQLite and on PostgreSQL. Exits non-zero if any step fails.
+#   ./tierdesk.sh test   install the test tools, then ruff, mypy, import-linter (the layers), a
+#                        dependency audit (pip-audit; skipped, and said so, without network),
+#                        and pytest on SQLite and on PostgreSQL. Exits non-zero if a step fails.
 #   ./tierdesk.sh ARGS   any other `tierdesk` command, e.g. `./tierdesk.sh createadmin`.
 #
 # Environment: TIERDESK_TEST_DATABASE_URL (PostgreSQL server for the tests, default
@@ -136,6 +137,31 @@ ensure_postgres() {
     return 1
 }
 
+# pip-audit looks every installed package up in PyPI's advisory data. Where that cannot be
+# reached (a runner without network) the step says so and passes: a missing network is no
+# vulnerability, and the other steps still run. A known vulnerability fails it.
+advisories_reachable() {
+    "$VENV/bin/python" - <<'PY' >/dev/null 2>&1
+import urllib.request
+
+urllib.request.urlopen("https://pypi.org/pypi/pip/json", timeout=10).close()
+PY
+}
+
+audit_dependencies() {
+    if ! advisories_reachable; then
+        say "dependency audit skipped: cannot reach the advisory database (https://pypi.org)"
+        return 0
+    fi
+    local report status=0 unknown
+    report="$("$VENV/bin/pip-audit" --skip-editable --progress-spinner off 2>&1)" || status=$?
+    printf '%s\n' "$report" | grep -v "could not be audited" >&2 || true
+    unknown="$(printf '%s\n' "$report" | grep -c "could not be audited" || true)"
+    [ "$unknown" = 0 ] ||
+        say "dependency audit: $unknown package version(s) unknown to the advisory database, not audited"
+    return "$status"
+}
+
 # run_pytest DATABASE_URL: an empty URL means SQLite in a temporary data directory.
 run_pytest() {
     local data_dir status=0 database=(-u DATABASE_URL)
@@ -179,6 +205,7 @@ run_tests() {
     step "ruff format --check" "$VENV/bin/ruff" format --check .
     step "mypy" "$VENV/bin/mypy"
     step "import layers" "$VENV/bin/lint-imports"
+    step "dependency audit" audit_dependencies
     step "pytest on SQLite" run_pytest ""
     if ensure_postgres "$pg_url"; then
         step "pytest on PostgreSQL" run_pytest "$pg_url"

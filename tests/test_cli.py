@@ -217,7 +217,25 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_up_serves_health_and_readiness_and_sigterm_stops_every_child(
+def started_children(log: str) -> dict[str, int]:
+    """The latest pid of each child named in ``up``'s log ("web (pid 12)", "worker again (pid
+    15)")."""
+    found: dict[str, int] = {}
+    for name, pid in re.findall(r"(web|worker|scheduler)(?: again)? \(pid (\d+)\)", log):
+        found[name] = int(pid)
+    return found
+
+
+def wait_for_log(path: Path, pattern: str, *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if re.search(pattern, path.read_text()):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_up_serves_health_and_readiness_restarts_a_dead_child_and_sigterm_stops_all(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     site = f"http://127.0.0.1:{free_port()}"
@@ -231,14 +249,47 @@ def test_up_serves_health_and_readiness_and_sigterm_stops_every_child(
         ready = wait_for(f"{site}/readyz", 200, within=90, process=up)
         assert ready, log_path.read_text()
         assert status_of(f"{site}/healthz") == 200
-        children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", log_path.read_text())]
-        assert len(children) == 3
+        first = started_children(log_path.read_text())
+        assert set(first) == {"web", "worker", "scheduler"}
+
+        os.kill(first["worker"], signal.SIGKILL)  # the worker dies (a crash, the OOM killer)
+
+        restarted = wait_for_log(log_path, r"worker again \(pid \d+\)", within=60)
+        assert restarted, log_path.read_text()
+        assert "worker exited with status -9; starting it again" in log_path.read_text()
+        assert up.poll() is None  # the product kept running
+        assert status_of(f"{site}/healthz") == 200
+        children = started_children(log_path.read_text())
+        assert children["worker"] != first["worker"]
+        assert children["web"] == first["web"]
 
         up.send_signal(signal.SIGTERM)
 
         assert up.wait(timeout=60) == 0
-        assert not [pid for pid in children if alive(pid)]
+        assert not [pid for pid in children.values() if alive(pid)]
         assert status_of(f"{site}/healthz") is None
     finally:
         if up.poll() is None:
             up.kill()
+
+
+def test_check_deploy_passes_with_the_documented_production_settings(
+    migrated_env: dict[str, str],
+) -> None:
+    plain = tierdesk(migrated_env, "check", "--deploy")
+    assert plain.returncode == 1
+    assert "SECURE_HSTS_SECONDS" in plain.stderr
+
+    production = {
+        **migrated_env,
+        "TIERDESK_SECRET_KEY": "a-long-random-production-secret-" + "k" * 40,
+        "TIERDESK_ALLOWED_HOSTS": "support.example.com",
+        "TIERDESK_SSL_REDIRECT": "true",
+        "TIERDESK_HSTS_SECONDS": "31536000",
+        "TIERDESK_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "TIERDESK_HSTS_PRELOAD": "true",
+        "TIERDESK_REQUIRE_STAFF_2FA": "true",
+        "TIERDESK_SMTP_HOST": "smtp.example.com",  # only named: the check sends nothing
+    }
+    checked = tierdesk(production, "check", "--deploy")
+    assert checked.returncode == 0, checked.stderr

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Swagger
+from ninja.operation import Operation
 from ninja.parser import Parser
 
 from tierdesk.accounts.api import router as accounts_router
@@ -24,7 +25,9 @@ from tierdesk.accounts.api_auth import SessionAuth, TokenAuth
 from tierdesk.core.api import errors
 from tierdesk.core.api.renderers import ORJSONRenderer
 from tierdesk.core.api.throttles import AuthRateThrottle, anonymous_gate
+from tierdesk.core.limits import NUL_REFUSED, has_nul
 from tierdesk.crm.api import router as crm_router
+from tierdesk.kb.api import router as kb_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.tickets.api import router as tickets_router
 
@@ -48,10 +51,26 @@ class JsonBodyParser(Parser):
         content_type = request.content_type or ""
         if content_type and not content_type.endswith(("/json", "+json")):
             raise ValueError(f"expected Content-Type: application/json, got {content_type}")
-        return json.loads(request.body)
+        data = json.loads(request.body)
+        if has_nul(data):
+            # PostgreSQL stores no NUL in text: a clear 400 instead of a database error.
+            raise ValueError(NUL_REFUSED)
+        return data
 
 
-api = NinjaAPI(
+class TierdeskApi(NinjaAPI):
+    """Operation ids name the app, not the module: ``tierdesk_<app>_api_<function>`` for a view
+    in ``tierdesk.<app>.api`` or any module of an ``api`` package there, so splitting a router
+    into modules keeps the ids that clients generated from the OpenAPI document call."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        parts = operation.view_func.__module__.split(".")
+        if len(parts) >= 3 and parts[0] == "tierdesk" and parts[2] == "api":
+            return f"tierdesk_{parts[1]}_api_{operation.view_func.__name__}"
+        return super().get_openapi_operation_id(operation)
+
+
+api = TierdeskApi(
     title="Tierdesk API",
     version="1",
     description=DESCRIPTION.strip(),
@@ -68,6 +87,7 @@ api.add_router("", tickets_router)
 api.add_router("", crm_router)
 api.add_router("", accounts_router)
 api.add_router("", sla_router)
+api.add_router("", kb_router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

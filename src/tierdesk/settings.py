@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "tierdesk.accounts",
     "tierdesk.crm",
     "tierdesk.tickets",
+    "tierdesk.kb",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.notifications",
     "tierdesk.desk",
     "tierdesk.portal",
     "tierdesk.demo",
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Bodies over TIERDESK_REQUEST_MAX_BYTES are refused before anything reads them.
+    "tierdesk.core.limits.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,9 +196,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = (
-    env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024) + 1024 * 1024
+TIERDESK_ATTACHMENT_MAX_BYTES = env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+# A whole request (a form with its files, a JSON body): refused with 413 while it streams.
+TIERDESK_REQUEST_MAX_BYTES = env_int(
+    "TIERDESK_REQUEST_MAX_BYTES", TIERDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 )
+DATA_UPLOAD_MAX_MEMORY_SIZE = TIERDESK_REQUEST_MAX_BYTES
+# Each file stops at TIERDESK_ATTACHMENT_MAX_BYTES as it arrives (tierdesk.core.limits).
+FILE_UPLOAD_HANDLERS = [
+    "tierdesk.core.limits.AttachmentSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security ------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -209,8 +222,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("TIERDESK_SECURE_COOKIES", False)
+# HTTPS: redirect plain HTTP to it, and tell browsers to use nothing else (HSTS), once the site
+# is served over HTTPS for good. /healthz and /readyz stay on HTTP for local probes.
+SECURE_SSL_REDIRECT = env_bool("TIERDESK_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("TIERDESK_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TIERDESK_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("TIERDESK_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("TIERDESK_SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Reverse proxies in front of Tierdesk whose X-Forwarded-For (and X-Forwarded-Proto) we
+# believe: the client is the address the last of them saw. 0: the connecting address.
+TIERDESK_TRUSTED_PROXIES = env_int("TIERDESK_TRUSTED_PROXIES", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TIERDESK_TRUSTED_PROXIES
+if TIERDESK_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -230,7 +256,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-# Throttles failed sign-ins per address and per account (allauth counts them in the cache).
+# A password reset for an unknown address mails nobody; the page answers the same either way.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Throttles sign-ins and password resets per address and per account. allauth counts them in
+# the default cache (the database embedded, Redis with REDIS_URL): one count for all processes.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -274,7 +303,6 @@ LOGGING = {
 # --- Tierdesk behaviour --------------------------------------------------------------------
 TIERDESK_TICKET_PREFIX = env_str("TIERDESK_TICKET_PREFIX", "TD")
 TIERDESK_REOPEN_DAYS = env_int("TIERDESK_REOPEN_DAYS", 14)
-TIERDESK_ATTACHMENT_MAX_BYTES = env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # X3: the share of production lost that makes an incident critical or major, in percent.
 TIERDESK_SEVERITY_CRITICAL_PERCENT = float(env_str("TIERDESK_SEVERITY_CRITICAL_PERCENT", "20"))
 TIERDESK_SEVERITY_MAJOR_PERCENT = float(env_str("TIERDESK_SEVERITY_MAJOR_PERCENT", "2"))
@@ -290,6 +318,19 @@ TIERDESK_EMERGENCY_RESPONSE_MINUTES = env_int("TIERDESK_EMERGENCY_RESPONSE_MINUT
 # The SLA sweep: how often it runs, and how many due tickets one transaction takes.
 TIERDESK_SLA_SWEEP_SECONDS = env_int("TIERDESK_SLA_SWEEP_SECONDS", 30)
 TIERDESK_SLA_SWEEP_BATCH = env_int("TIERDESK_SLA_SWEEP_BATCH", 500)
+# Tickets that finish by themselves (the days are per plan): how often the job looks.
+TIERDESK_AUTOCLOSE_SECONDS = env_int("TIERDESK_AUTOCLOSE_SECONDS", 600)
+
+# --- Notifications and webhooks ------------------------------------------------------------
+# How often notifications are mailed, and when (UTC cron) the daily digest goes.
+TIERDESK_NOTIFY_SECONDS = env_int("TIERDESK_NOTIFY_SECONDS", 30)
+TIERDESK_NOTIFY_DIGEST_CRON = env_str("TIERDESK_NOTIFY_DIGEST_CRON", "0 7 * * *")
+# Webhooks: how often due deliveries are sent, the attempts per payload, the failures in a row
+# that disable a webhook, and the seconds one POST may take.
+TIERDESK_WEBHOOK_SECONDS = env_int("TIERDESK_WEBHOOK_SECONDS", 30)
+TIERDESK_WEBHOOK_ATTEMPTS = env_int("TIERDESK_WEBHOOK_ATTEMPTS", 6)
+TIERDESK_WEBHOOK_DISABLE_AFTER = env_int("TIERDESK_WEBHOOK_DISABLE_AFTER", 15)
+TIERDESK_WEBHOOK_TIMEOUT = env_int("TIERDESK_WEBHOOK_TIMEOUT", 10)
 
 # --- Mail ---------------------------------------------------------------------------------
 # Outgoing mail goes through Django's MAILERS: "default" from TIERDESK_SMTP_*, or, with no SMTP
@@ -330,3 +371,9 @@ TIERDESK_MAIL_HARD_BOUNCE_DAYS = env_int("TIERDESK_MAIL_HARD_BOUNCE_DAYS", 30)
 TIERDESK_MAIL_SOFT_BOUNCE_HOURS = env_int("TIERDESK_MAIL_SOFT_BOUNCE_HOURS", 24)
 TIERDESK_MAIL_POLL_SECONDS = env_int("TIERDESK_MAIL_POLL_SECONDS", 60)
 TIERDESK_MAIL_NOTIFY = env_bool("TIERDESK_MAIL_NOTIFY", True)
+# Who sent a mail (docs/mail.md, "Who sent it"): "dns" checks DKIM, SPF and DMARC itself,
+# "trusted" only reads the Authentication-Results of TIERDESK_MAIL_TRUSTED_AUTHSERV_ID, "off".
+TIERDESK_MAIL_AUTH = env_str("TIERDESK_MAIL_AUTH", "dns")
+TIERDESK_MAIL_TRUSTED_AUTHSERV_ID = env_str("TIERDESK_MAIL_TRUSTED_AUTHSERV_ID")
+TIERDESK_MAIL_DNS_RESOLVER = env_str("TIERDESK_MAIL_DNS_RESOLVER")  # host[:port]; empty: system
+TIERDESK_MAIL_DNS_TIMEOUT = env_int("TIERDESK_MAIL_DNS_TIMEOUT", 2)

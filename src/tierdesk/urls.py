@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("desk/", include("tierdesk.desk.urls")),
+    path("kb/", include("tierdesk.kb.urls")),
     path("", include("tierdesk.portal.urls")),
 ]

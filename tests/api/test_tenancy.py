@@ -98,6 +98,10 @@ PROBES: dict[str, Probe] = {
     "GET /tokens": Probe("own"),
     "POST /tokens": Probe("own", body=lambda t: {"name": "mine"}),
     "DELETE /tokens/{token_id}": Probe("own"),
+    # The knowledge base answers each caller with what they may read (tests/kb/test_api.py).
+    "GET /kb/articles": Probe("own"),
+    "GET /kb/articles/{slug}": Probe("own"),
+    "GET /kb/search": Probe("own", query={"q": "password"}),
 }
 
 
@@ -147,6 +151,7 @@ def call(client: Any, operation: str, target: Target, token_id: int = 0, **query
     probe = PROBES[operation]
     params = target.params()
     params["token_id"] = token_id
+    params["slug"] = "reset-password"
     params["plan_id"] = Plan.objects.order_by("id").values_list("id", flat=True).first()
     params["calendar_id"] = Calendar.objects.order_by("id").values_list("id", flat=True).first()
     path = PREFIX + template.format(**params)

@@ -11,6 +11,7 @@ from django.db.models import Count
 
 from tierdesk.crm.models import Organization
 from tierdesk.demo import loader
+from tierdesk.sla.models import EscalationStep
 from tierdesk.tickets import policies
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -77,3 +78,12 @@ def test_loading_twice_is_refused_and_changes_nothing(loaded: loader.Cast) -> No
         loader.load(tickets=5, report=lambda message: None)
 
     assert Ticket.objects.count() == 40
+
+
+def test_each_step_of_the_demo_chain_names_its_own_person(loaded: loader.Cast) -> None:
+    for plan_id in set(EscalationStep.objects.values_list("plan_id", flat=True)):
+        steps = EscalationStep.objects.filter(plan_id=plan_id).order_by("position")
+        assert steps[0].notify_roles == ["team_lead"]
+        named = [list(step.notify_users.values_list("username", flat=True)) for step in steps[1:]]
+        assert named == [["pm.nadia"], ["vp.arjun"], ["cto.helen"]]
+        assert all(step.notify_roles == [] for step in steps[1:])

@@ -283,3 +283,82 @@ def imap_box(dovecot_server: Dovecot, mailbox: Mailbox, monkeypatch: Any) -> Mai
 def words(message: EmailMessage) -> str:
     """A received mail's text with line breaks and runs of spaces as single spaces."""
     return " ".join(message.get_content().split())
+
+
+# ---- a DNS server on 127.0.0.1 for the sender checks ------------------------------------------
+
+
+@dataclass
+class Zone:
+    """The records the local DNS server answers with; names it does not hold are NXDOMAIN, names
+    in ``silent`` are never answered (a resolver that times out)."""
+
+    records: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    silent: set[str] = field(default_factory=set)
+    asked: list[str] = field(default_factory=list)
+
+    def txt(self, name: str, value: str) -> None:
+        from tierdesk.mail.verifying import forget_answers
+
+        self.records.setdefault((name.lower(), "TXT"), []).append(value)
+        forget_answers()  # a changed record applies at once, as after a TTL
+
+    def clear(self) -> None:
+        self.records.clear()
+        self.silent.clear()
+        self.asked.clear()
+
+
+@pytest.fixture(scope="session")
+def dns_server() -> Any:
+    """dnslib's server on a loopback port, answering from a ``Zone``."""
+    from dnslib import QTYPE, RCODE, RR, TXT, A
+    from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+    zone = Zone()
+
+    class Resolver(BaseResolver):  # type: ignore[misc]
+        def resolve(self, request: Any, handler: Any) -> Any:
+            reply = request.reply()
+            name = str(request.q.qname).rstrip(".").lower()
+            kind = QTYPE[request.q.qtype]
+            zone.asked.append(f"{kind} {name}")
+            if name in zone.silent:
+                time.sleep(3)  # past the client's timeout: it has given up by then
+                return reply
+            values = zone.records.get((name, kind))
+            if values is None:
+                if not any(key[0] == name for key in zone.records):
+                    reply.header.rcode = RCODE.NXDOMAIN
+                return reply
+            for value in values:
+                if kind == "TXT":
+                    chunks = [value[i : i + 255].encode() for i in range(0, len(value), 255)]
+                    reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(chunks), ttl=60))
+                elif kind == "A":
+                    reply.add_answer(RR(name, QTYPE.A, rdata=A(value), ttl=60))
+            return reply
+
+    port = free_port()
+    quiet = DNSLogger(log="-recv,-send,-request,-reply,-truncated,-error,-data", prefix=False)
+    server = DNSServer(Resolver(), port=port, address="127.0.0.1", logger=quiet)
+    server.start_thread()
+    zone.port = port  # type: ignore[attr-defined]
+    try:
+        yield zone
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def local_dns(dns_server: Zone, settings: Any) -> Zone:
+    """Every mail test asks the local DNS server (never the machine's), with a short timeout."""
+    from tierdesk.mail.verifying import forget_answers
+
+    dns_server.clear()
+    forget_answers()
+    settings.TIERDESK_MAIL_DNS_RESOLVER = f"127.0.0.1:{dns_server.port}"  # type: ignore[attr-defined]
+    settings.TIERDESK_MAIL_DNS_TIMEOUT = 1
+    settings.TIERDESK_MAIL_AUTH = "dns"
+    settings.TIERDESK_MAIL_TRUSTED_AUTHSERV_ID = ""
+    return dns_server

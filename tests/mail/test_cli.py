@@ -36,7 +36,7 @@ def test_each_file_gets_one_json_line_with_its_action_and_ticket(
     out = lines(capsys)
     assert [(o["source"], o["action"]) for o in out] == [
         (first, "created"),
-        (auto, "ignored"),
+        (auto, "unmatched"),
         (first, "duplicate"),
     ]
     assert out[0]["ticket"].startswith("TD-") and out[1]["ticket"] is None

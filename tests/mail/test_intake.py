@@ -11,6 +11,7 @@ from tierdesk.crm.models import Contact
 from tierdesk.mail.models import AddressState, InboundMessage, OutboundMail
 from tierdesk.mail.parsing import REPLY_MARKER
 from tierdesk.mail.services import mail_retry
+from tierdesk.mail.threading import agent_reply_address
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
 
@@ -89,6 +90,8 @@ def test_a_forged_message_id_does_not_join_a_ticket(world, smtp_sink, ingest, op
     forged = ack_id(opened).replace(".", ".x", 1)
     raw = corpus("apple_mail_reply_by_header.eml", in_reply_to=forged, subject="hello")
     raw = raw.replace(b"From: Asha Rao <acme_contact@", b"From: Asha Rao <acme_colleague@")
+    # Only the forged id names the thread (the customer's own first mail would be a real one).
+    raw = raw.replace(b"<5f1c2a7e-1b2d-4c8e-9a31-0d2f6e7b8c90@acme.test> ", b"")
 
     result = ingest(raw)
 
@@ -105,7 +108,10 @@ def test_an_out_of_office_reply_starts_no_mail_and_changes_no_ticket(
 
     assert result.action == "ignored"
     assert "auto-reply" in result.reason
-    assert opened.messages.count() == 1
+    assert opened.messages.filter(kind="public").count() == 1
+    assert opened.messages.filter(kind="internal").count() == 1  # a silent note
+    opened.refresh_from_db()
+    assert opened.status == "new"
     assert smtp_sink.messages == []
 
 
@@ -113,20 +119,33 @@ def test_an_out_of_office_reply_starts_no_mail_and_changes_no_ticket(
 def test_auto_replies_from_strangers_open_nothing_and_send_nothing(world, smtp_sink, ingest, name):
     result = ingest(corpus(name))
 
-    assert result.action == "ignored"
+    assert result.action == "unmatched"
     assert Ticket.objects.count() == 0
     assert smtp_sink.messages == []
 
 
-def test_mailing_list_mail_opens_a_ticket_but_is_never_answered_automatically(
-    world, smtp_sink, ingest
-):
+def test_mailing_list_mail_opens_no_ticket_and_is_kept_for_review(world, smtp_sink, ingest):
     Contact.objects.create(organization=world.acme, name="IT", email="it-announce@acme.test")
 
     result = ingest(corpus("mailing_list.eml"))
 
-    assert result.action == "created"
+    assert result.action == "unmatched"
     assert "Precedence: list" in result.reason
+    assert Ticket.objects.count() == 0
+    assert smtp_sink.messages == []
+
+
+def test_monitoring_mail_opens_a_ticket_but_is_never_answered_automatically(
+    world, smtp_sink, ingest
+):
+    Contact.objects.create(organization=world.acme, name="IT", email="it-announce@acme.test")
+    raw = corpus("mailing_list.eml").replace(b"Precedence: list", b"Auto-Submitted: auto-generated")
+    raw = raw.replace(b"List-Id", b"X-List").replace(b"List-Unsubscribe", b"X-Unsub")
+
+    result = ingest(raw)
+
+    assert result.action == "created"
+    assert "Auto-Submitted: auto-generated" in result.reason
     assert smtp_sink.messages == []
 
 
@@ -243,6 +262,10 @@ def test_an_agent_answering_by_mail_makes_a_public_reply_the_reporter_receives(
     world, smtp_sink, ingest, opened
 ):
     raw = corpus("agent_reply_by_mail.eml", reference=opened.reference, in_reply_to=ack_id(opened))
+    # The agent answers the mail Tierdesk sent them: their signed reply address proves them
+    # (test_authentication.py has DKIM, SPF and DMARC).
+    signed_to = agent_reply_address("support@northwind.test", world.l1.pk)
+    raw = raw.replace(b"To: support@northwind.test", f"To: {signed_to}".encode())
 
     result = ingest(raw)
 

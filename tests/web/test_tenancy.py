@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tierdesk.kb.models import Article, Revision, Section
 
 # name -> (method, kwargs from the Desk fixture, extra data); the objects named belong to Acme
 # (its ticket and attachment) or to l1 (the saved view and private canned response).
@@ -29,6 +32,11 @@ URLS: dict[str, tuple[str, Any]] = {
     "desk:preview": ("post", lambda d: {}),
     "desk:canned_insert": ("get", lambda d: {}),
     "desk:impact_preview": ("get", lambda d: {}),
+    "desk:notifications": ("get", lambda d: {}),
+    "desk:notification_bell": ("get", lambda d: {}),
+    "desk:notification_read": ("post", lambda d: {"pk": 1}),
+    "desk:notification_read_all": ("post", lambda d: {}),
+    "desk:notification_preferences": ("get", lambda d: {}),
     "portal:home": ("get", lambda d: {}),
     "portal:support_policy": ("get", lambda d: {}),
     "portal:news": ("get", lambda d: {}),
@@ -40,11 +48,31 @@ URLS: dict[str, tuple[str, Any]] = {
     "portal:ticket_close": ("post", lambda d: {"ref": d.acme.reference}),
     "portal:ticket_reopen": ("post", lambda d: {"ref": d.acme.reference}),
     "portal:attachment": ("get", lambda d: {"ref": d.acme.reference, "pk": d.acme_file.pk}),
+    "kb:home": ("get", lambda d: {}),
+    "kb:search": ("get", lambda d: {}),
+    "kb:section": ("get", lambda d: {"slug": "troubleshooting"}),
+    "kb:article": ("get", lambda d: {"slug": public_article().slug}),
 }
 # Pages about one of Acme's objects (or l1's), as opposed to pages about nothing in particular.
 OBJECT_URLS = {name for name in URLS if name.endswith(("ticket", "_message", "_action", "_form",
                "attachment", "_reply", "_close", "_reopen", "saved_view_delete"))}  # fmt: skip
-PUBLIC = {"portal:home", "portal:support_policy", "portal:news"}
+PUBLIC = {"portal:home", "portal:support_policy", "portal:news", "kb:home", "kb:search",
+          "kb:section", "kb:article"}  # fmt: skip
+
+
+def public_article() -> Any:
+    """A published public article (the help centre's pages need one to show)."""
+    at = timezone.now()
+    article = Article.objects.create(
+        slug="reset-password", section=Section.objects.get(slug="faq"), visibility="public",
+        state="published", created_at=at, updated_at=at, published_at=at,
+    )  # fmt: skip
+    article.published_revision = Revision.objects.create(
+        article=article, number=1, title="Reset a password", body="Click.",
+        body_html="<p>Click.</p>", created_at=at,
+    )  # fmt: skip
+    article.save()
+    return article
 
 
 def named_patterns(namespace: str) -> set[str]:
@@ -65,7 +93,7 @@ def call(client: Any, desk: Any, name: str) -> Any:
 
 
 def test_every_desk_and_portal_url_is_covered() -> None:
-    assert named_patterns("desk") | named_patterns("portal") == set(URLS)
+    assert named_patterns("desk") | named_patterns("portal") | named_patterns("kb") == set(URLS)
 
 
 @pytest.mark.parametrize("name", sorted(n for n in URLS if n.startswith("desk:")))

@@ -10,7 +10,19 @@ from ninja import Field, Query, Router, Schema, Status
 from tierdesk.accounts import selectors, services
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.accounts.models import Agent, ApiToken, Team
-from tierdesk.core.api.schemas import ERRORS, In, PageOut, PageParams, Ref, org_ref, paginate, ref
+from tierdesk.core.api.schemas import (
+    ERRORS,
+    Count,
+    Id,
+    In,
+    Instant,
+    PageOut,
+    PageParams,
+    Ref,
+    org_ref,
+    paginate,
+    ref,
+)
 
 router = Router(tags=["people"])
 
@@ -76,7 +88,7 @@ class TokenPage(PageOut):
 
 class TokenIn(In):
     name: str = Field(min_length=1, max_length=100)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 def team_out(team: Team) -> dict[str, Any]:
@@ -127,8 +139,8 @@ def team_list(request: ApiRequest, paging: Query[PageParams]) -> Any:
 def agent_list(
     request: ApiRequest,
     paging: Query[PageParams],
-    team: int | None = None,
-    support_level: int | None = None,
+    team: Id | None = None,
+    support_level: Count | None = None,
 ) -> Any:
     found = selectors.agent_list(user=request.auth, team_id=team, support_level=support_level)
     return paginate(found, paging, agent_out)
@@ -167,7 +179,7 @@ def token_list(request: ApiRequest, paging: Query[PageParams]) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, tags=["tokens"])
-def token_revoke(request: ApiRequest, token_id: int) -> Any:
+def token_revoke(request: ApiRequest, token_id: Id) -> Any:
     """Revoke one of your tokens; it stops working at once."""
     token = selectors.api_token_get(user=request.auth, pk=token_id, action="revoke")
     services.api_token_revoke(actor=request.auth, token=token)

@@ -108,11 +108,37 @@ class ApiToken(models.Model):
         return cls.PREFIX + secrets.token_urlsafe(32)
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about; people choose their channels per kind."""
+
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACH = "sla_breach", "SLA breach"
+    SLA_ESCALATION = "sla_escalation", "Escalation step of the management chain"
+    ASSIGNED = "assigned", "A ticket assigned to me"
+    ESCALATED = "escalated", "A ticket escalated to my level or team"
+    CUSTOMER_REPLIED = "customer_replied", "A customer's reply on my ticket"
+    MENTIONED = "mentioned", "A mention in an internal note"
+    EMERGENCY = "emergency", "An emergency in my team"
+    NEW_TICKET = "new_ticket", "Every new ticket in my team"
+    WEBHOOK_DISABLED = "webhook_disabled", "A webhook disabled after failures"
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", "To be decided"
+    QUEUED = "queued", "Queued for mail"
+    DIGEST = "digest", "Waiting for the digest"
+    DIGESTED = "digested", "Sent in a digest"
+    OFF = "off", "Not mailed (preference)"
+
+
 class Notification(models.Model):
-    """Something a person should know: an SLA warning, a breach, an escalation step.
+    """Something a person should know: an SLA warning, a breach, an escalation step, ...
 
     ``dedupe_key`` is unique: whoever raises a notification names it, so raising it twice (two
-    workers, a retried task) leaves one row. Mail delivery reads from here later.
+    workers, a retried task) leaves one row. The row is the in-app notification (the desk's
+    bell, unless the recipient turned the kind off there); the notifications app's delivery job
+    mails it by the recipient's preferences and moves ``email_state`` on by compare-and-set, so
+    each is mailed once.
     """
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -122,13 +148,35 @@ class Notification(models.Model):
     kind = models.CharField(max_length=30)
     title = models.CharField(max_length=255)
     body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    urgent = models.BooleanField(
+        default=False, help_text="P1 or an emergency: quiet hours and the digest do not hold it."
+    )
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=10, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    email_after = models.DateTimeField(
+        null=True, blank=True, help_text="Held by quiet hours until then."
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["id"],
+                name="notification_pending_idx",
+                condition=models.Q(email_state="pending"),
+            ),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,14 +1,16 @@
-"""Writes to accounts: personal API tokens (create, revoke, note their use)."""
+"""Writes to accounts: personal API tokens (create, revoke, note their use), and raising
+notifications (the one way every producer stores them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
 from tierdesk.accounts import policies
-from tierdesk.accounts.models import ApiToken, hash_token
+from tierdesk.accounts.models import ApiToken, Notification, hash_token
 from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
@@ -67,3 +69,14 @@ def api_token_mark_used(*, token: ApiToken, at: datetime | None = None) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk=token.pk
     ).update(last_used_at=at)
     token.last_used_at = at
+
+
+# ---- notifications -----------------------------------------------------------------------
+
+
+def notifications_raise(notifications: Sequence[Notification]) -> None:
+    """Store notifications (unsaved rows), each once: a row whose ``dedupe_key`` was raised
+    before is left out, so two workers or a retried task raise it once. Every producer calls
+    this; the notifications app delivers the rows (the bell, and mail by preference)."""
+    if notifications:
+        Notification.objects.bulk_create(list(notifications), ignore_conflicts=True)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.checks import run_checks
-from django.core.checks.messages import ERROR
+from django.core.checks.messages import ERROR, WARNING
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -112,7 +112,7 @@ def _read_password(path: Path | None, interactive: bool) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    problems = installation_problems()
+    problems = installation_problems(deploy=getattr(args, "deploy", False))
     for problem in problems:
         progress(f"problem: {problem}")
     if problems:
@@ -121,9 +121,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def installation_problems() -> list[str]:
+def installation_problems(*, deploy: bool = False) -> list[str]:
+    """Errors; with ``deploy``, the deployment checks too, and their warnings count."""
+    worst = WARNING if deploy else ERROR
     try:
-        problems = [str(message) for message in run_checks() if message.level >= ERROR]
+        messages = run_checks(include_deployment_checks=deploy)
+        problems = [str(message) for message in messages if message.level >= worst]
     except Exception as exc:  # a broken URLconf or app raises instead of reporting
         problems = [f"the system checks could not run: {type(exc).__name__}: {exc}"]
     if not _database_answers():

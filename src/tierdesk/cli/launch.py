@@ -1,7 +1,7 @@
 """Commands that hand the process to another program, and the supervisor of ``tierdesk up``.
 
 Nothing here sets Django up: gunicorn's workers and Django's ``manage`` do that themselves, and
-the supervisor only starts and stops child processes.
+the supervisor only starts, restarts and stops child processes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management import execute_from_command_line
@@ -25,6 +26,11 @@ from tierdesk.core.env import env_bool, env_str
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # How long ``up`` waits for its children to stop gracefully before it kills them.
 STOP_GRACE_SECONDS = 20
+# A child that died is started again after this, doubling up to the maximum while it keeps
+# dying; one that ran for STEADY_SECONDS starts over at the first delay.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 60.0
+STEADY_SECONDS = 60.0
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -69,25 +75,63 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def supervise(commands: dict[str, list[str]]) -> int:
-    """Start the children, wait for a stop signal or a child's death, then stop them all."""
+    """Start the children and keep them running until a stop signal, then stop them all.
+
+    A child that dies is started again after a back-off (``RESTART_FIRST_SECONDS``, doubling
+    up to ``RESTART_MAX_SECONDS`` while it keeps dying, from the start again once it has run
+    for ``STEADY_SECONDS``), and each death and restart is logged: a worker that crashed must
+    not take the web and the scheduler down with it."""
     received: list[int] = []
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: received.append(signum))
-    children = {name: _spawn(command) for name, command in commands.items()}
-    progress("started " + ", ".join(f"{name} (pid {p.pid})" for name, p in children.items()))
-    exit_code = 0
+    children = [Child(name, command) for name, command in commands.items()]
+    for child in children:
+        child.start()
+    progress("started " + ", ".join(f"{c.name} (pid {c.pid})" for c in children))
     while not received:
-        dead = [(name, p.returncode) for name, p in children.items() if p.poll() is not None]
-        if dead:
-            name, code = dead[0]
-            progress(f"{name} exited with status {code}; stopping the others")
-            exit_code = code or 1
-            break
+        for child in children:
+            child.look_after(time.monotonic())
         time.sleep(0.3)
-    if received:
-        progress(f"received {signal.Signals(received[0]).name}; stopping")
-    _stop_all(children)
-    return exit_code
+    progress(f"received {signal.Signals(received[0]).name}; stopping")
+    _stop_all({c.name: c.process for c in children if c.process is not None})
+    return 0
+
+
+@dataclass
+class Child:
+    """One supervised process: its command, the running process (``None`` while it waits to
+    be started again) and its back-off."""
+
+    name: str
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    delay: float = RESTART_FIRST_SECONDS
+    restart_at: float = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def start(self) -> None:
+        self.process = _spawn(self.command)
+        self.started_at = time.monotonic()
+
+    def look_after(self, at: float) -> None:
+        if self.process is None:
+            if at >= self.restart_at:
+                self.start()
+                progress(f"started {self.name} again (pid {self.pid})")
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        if at - self.started_at >= STEADY_SECONDS:
+            self.delay = RESTART_FIRST_SECONDS
+        progress(f"{self.name} exited with status {code}; starting it again in {self.delay:.0f} s")
+        self.process = None
+        self.restart_at = at + self.delay
+        self.delay = min(self.delay * 2, RESTART_MAX_SECONDS)
 
 
 def _spawn(command: list[str]) -> subprocess.Popen[bytes]:

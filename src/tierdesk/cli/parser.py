@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from tierdesk.core.env import env_int, env_str
+from tierdesk.kb import cli as kb_cli
 from tierdesk.mail import cli as mail_cli
 
 Arguments = Callable[[argparse.ArgumentParser], None]
 
 # The apps' command modules, in the order their commands are listed.
-APP_COMMANDS = [mail_cli]
+APP_COMMANDS = [mail_cli, kb_cli]
 
 
 def default_bind() -> str:
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", "tierdesk.cli.install:cmd_migrate", MIGRATE, None)
     add("demo", "tierdesk.cli.install:cmd_demo", DEMO, _demo_arguments)
     add("createadmin", "tierdesk.cli.install:cmd_createadmin", CREATEADMIN, _createadmin_arguments)
-    add("check", "tierdesk.cli.install:cmd_check", CHECK, None)
+    add("check", "tierdesk.cli.install:cmd_check", CHECK, _check_arguments)
     add("manage", "tierdesk.cli.launch:cmd_manage", MANAGE, _manage_arguments, django=False)
     for module in APP_COMMANDS:
         module.add_commands(add)
@@ -187,6 +188,16 @@ CHECK = (
     "Check the installation: Django's system checks, that the database answers, that every "
     "migration is applied and the cache table exists. Exits non-zero on any problem."
 )
+
+
+def _check_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also Django's deployment checks (HTTPS, HSTS, cookies, secret key), whose "
+        "warnings then count as problems; docs/operations.md lists the settings that pass",
+    )
+
 
 MANAGE = (
     "Run any Django management command. For example `tierdesk manage shell`, or "

@@ -1,6 +1,9 @@
 import enum
 
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from tierdesk.core.text import IdConverter
 
 # psycopg keeps the parsed form of a query (its %s placeholders turned into $n) in an LRU cache,
 # but not for queries of more than 50 parameters: it assumes those are ORM-made multi-row
@@ -19,6 +22,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         _cache_long_psycopg_queries()
         _adapt_enums_directly()
+        _register_id_converter()
+
+
+def _register_id_converter() -> None:
+    """``<id:pk>`` in URL patterns: an id as ``core.text.parse_int`` reads it (Django's
+    ``<int:>`` passes 20 digits on to the database, which refuses them with a 500)."""
+    register_converter(IdConverter, "id")
 
 
 def _cache_long_psycopg_queries() -> None:

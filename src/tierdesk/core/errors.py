@@ -54,3 +54,9 @@ class MissingFacts(TierdeskError):
             f"Escalation needs these facts first: {names}", field="facts", details=missing
         )
         self.missing = missing
+
+
+class TooLarge(TierdeskError):
+    """The request, or a file in it, is over its documented limit; refused while it streams."""
+
+    status = 413

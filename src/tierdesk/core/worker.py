@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 TICK_SECONDS = 2.0
+# After a database error in the task loop: wait this long, doubling up to the maximum while
+# the errors go on (a database restarting, a long write lock), then claim again.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
 
 
 def new_worker_id() -> str:
@@ -120,7 +124,7 @@ def run_worker(
     )
     worker.configure_signals()
     try:
-        worker.run()
+        run_tasks(worker)
     finally:
         housekeeper.stop()
         worker.reset_signals()
@@ -128,6 +132,40 @@ def run_worker(
         # database is gone, the row simply goes stale.)
         with contextlib.suppress(DatabaseError):
             WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def run_tasks(worker: Worker) -> None:
+    """django-tasks-db's loop, resumed after a database error instead of ending the process.
+
+    Its claim (a locked database, a connection the server dropped) raises out of the loop; a
+    task's own errors are the task's and are recorded on it. The connection is thrown away
+    (the next claim opens a new one), the error logged, and the loop resumes after a back-off
+    that doubles while the errors come quickly and starts over after a quiet spell."""
+    delay = RETRY_FIRST_SECONDS
+    while True:
+        started = time.monotonic()
+        try:
+            worker.run()
+            return
+        except DatabaseError:
+            if not worker.running:
+                return
+            if time.monotonic() - started > RETRY_MAX_SECONDS:
+                delay = RETRY_FIRST_SECONDS
+            logger.exception(
+                "worker %s: the task loop failed on the database; retrying in %.0f s",
+                worker.worker_id, delay,
+            )  # fmt: skip
+            with contextlib.suppress(DatabaseError):
+                connections["default"].close()
+            _sleep_while_running(worker, delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+
+def _sleep_while_running(worker: Worker, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while worker.running and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
 
 def run_scheduler(*, worker_id: str | None = None) -> None:

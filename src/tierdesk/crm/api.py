@@ -7,7 +7,16 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 
 from tierdesk.accounts.api_auth import ApiRequest
-from tierdesk.core.api.schemas import ERRORS, PageOut, PageParams, Ref, org_ref, paginate
+from tierdesk.core.api.schemas import (
+    ERRORS,
+    Id,
+    PageOut,
+    PageParams,
+    Ref,
+    SearchText,
+    org_ref,
+    paginate,
+)
 from tierdesk.crm import selectors
 from tierdesk.crm.models import Contact, Organization
 
@@ -61,13 +70,15 @@ def contact_out(contact: Contact) -> dict[str, Any]:
 
 
 @router.get("/organizations", response={200: OrganizationPage, **ERRORS})
-def organization_list(request: ApiRequest, paging: Query[PageParams], q: str | None = None) -> Any:
+def organization_list(
+    request: ApiRequest, paging: Query[PageParams], q: SearchText | None = None
+) -> Any:
     found = selectors.organization_list(user=request.auth, q=q)
     return paginate(found, paging, organization_out)
 
 
 @router.get("/organizations/{organization_id}", response={200: OrganizationOut, **ERRORS})
-def organization_get(request: ApiRequest, organization_id: int) -> Any:
+def organization_get(request: ApiRequest, organization_id: Id) -> Any:
     return organization_out(selectors.organization_get(user=request.auth, pk=organization_id))
 
 
@@ -75,8 +86,8 @@ def organization_get(request: ApiRequest, organization_id: int) -> Any:
 def contact_list(
     request: ApiRequest,
     paging: Query[PageParams],
-    organization: int | None = None,
-    q: str | None = None,
+    organization: Id | None = None,
+    q: SearchText | None = None,
 ) -> Any:
     """Contacts the caller may see; ``q`` matches name or e-mail."""
     found = selectors.contact_list(user=request.auth, organization_id=organization, q=q)
@@ -84,5 +95,5 @@ def contact_list(
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, tags=["contacts"])
-def contact_get(request: ApiRequest, contact_id: int) -> Any:
+def contact_get(request: ApiRequest, contact_id: Id) -> Any:
     return contact_out(selectors.contact_get(user=request.auth, pk=contact_id))

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core import fetch
 from tierdesk.core.errors import NotFound
+from tierdesk.core.text import parse_int
 from tierdesk.crm import policies
 from tierdesk.crm.models import Contact, Organization, Product
 
@@ -68,7 +69,8 @@ def product_get(*, user: Any, key: int | str, field: str | None = "product") -> 
     """A product by id or slug. The catalogue is public to everybody who signs in."""
     if principal_of(user).role is Role.NOBODY:
         raise NotFound("No such product.", field=field)
-    lookup = Q(pk=int(key)) if str(key).isdigit() else Q(slug=str(key))
+    pk = parse_int(key, low=1)
+    lookup = Q(pk=pk) if pk is not None else Q(slug=str(key))
     product = Product.objects.filter(lookup).first()
     if product is None:
         raise NotFound("No such product.", field=field)

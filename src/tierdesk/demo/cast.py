@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tierdesk.accounts.models import Agent, Team, User
 from tierdesk.crm.models import Contact, Organization, OrganizationKind, Product
 from tierdesk.demo import catalogue
+from tierdesk.sla.models import EscalationStep
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Cast:
 
 def demo_usernames() -> list[str]:
     names = ["admin", "manager.ruth"] + [agent[0] for agent in catalogue.VENDOR_AGENTS]
+    names += [person[0] for person in catalogue.CHAIN_PEOPLE]
     return names + [partner[2][0] for partner in catalogue.PARTNERS]
 
 
@@ -73,6 +75,7 @@ def build_cast() -> Cast:
         agent.teams.set([teams[slug] for slug in team_slugs])
         agents[username] = user
     _lead_teams(teams, agents)
+    _name_the_chain(sign_ins, vendor)
     cast = Cast(
         vendor=vendor, teams=teams, agents=agents, manager=manager, admin=admin,
         partner_agents={}, customers=[], contacts={}, products=_products(), sign_ins=sign_ins,
@@ -91,6 +94,24 @@ def _lead_teams(teams: dict[str, Team], agents: dict[str, User]) -> None:
     }  # fmt: skip
     for slug, username in leads.items():
         Team.objects.filter(pk=teams[slug].pk).update(lead=agents[username])
+
+
+def _name_the_chain(sign_ins: list[SignIn], vendor: Organization) -> None:
+    """Every plan's chain: the team lead of the ticket's team first, then a named person per
+    step (managers, so they see every ticket the chain brings them). Saved one by one, so the
+    SLA configuration cache hears of it."""
+    people = {}
+    for username, name, position in catalogue.CHAIN_PEOPLE:
+        step_name = EscalationStep.objects.filter(position=position).values_list("name", flat=True)
+        role = f"{(step_name.first() or 'management').lower()} (escalation step {position})"
+        people[position] = _user(sign_ins, username, name, role, is_staff=True)
+        Agent.objects.create(
+            user=people[position], organization=vendor, support_level=3, is_manager=True
+        )
+    for step in EscalationStep.objects.all():
+        step.notify_roles = ["team_lead"] if step.position not in people else []
+        step.save(update_fields=["notify_roles"])
+        step.notify_users.set([people[step.position]] if step.position in people else [])
 
 
 def _products() -> list[Product]:

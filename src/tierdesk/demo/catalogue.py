@@ -37,6 +37,14 @@ VENDOR_AGENTS = [
     ("kai.l3", "Kai Moreau", 3, ["product-development"]),
 ]
 
+# The management chain (P10) names a person per step: step 1 is the team lead of the ticket's
+# team (a role); the others are these people (username, display name, step position).
+CHAIN_PEOPLE = [
+    ("pm.nadia", "Nadia Ferreira", 2),  # senior product manager, +1 h
+    ("vp.arjun", "Arjun Rao", 3),  # VP of support, +4 h
+    ("cto.helen", "Helen Strand", 4),  # CTO, +1 business day
+]
+
 # partner name, e-mail domain, its desk agent (username, display name), its customers
 PARTNERS = [
     (

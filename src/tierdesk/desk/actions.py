@@ -45,13 +45,17 @@ def _assign(actor: Any, ticket: Ticket, data: dict[str, Any], form: forms.Form) 
 
 def _escalate(actor: Any, ticket: Ticket, data: dict[str, Any], form: forms.Form) -> Ticket:
     assert isinstance(form, desk_forms.EscalateForm)
+    # Stored before the transaction opens (the slow part), attached in it.
+    stored = [
+        (fact, services.attachment_store(
+            stream=upload, filename=upload.name or fact, content_type=upload.content_type or ""
+        ))
+        for fact, upload in form.fact_files()
+    ]  # fmt: skip
     with transaction.atomic():
         # Files given as facts (a log, a screenshot) are attached first: they satisfy the fact.
-        for fact, upload in form.fact_files():
-            services.attachment_add(
-                actor=actor, ticket=ticket, stream=upload, filename=upload.name or fact,
-                content_type=upload.content_type or "", fact=fact,
-            )  # fmt: skip
+        for fact, file in stored:
+            services.attachment_add(actor=actor, ticket=ticket, stored=file, fact=fact)
         return services.ticket_escalate(
             actor=actor, ticket=ticket, reason=data["reason"], to_level=data["to_level"],
             facts=form.facts(),

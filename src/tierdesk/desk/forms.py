@@ -9,6 +9,18 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from tierdesk.accounts.models import SupportLevel
+from tierdesk.core.text import (
+    MAX_BODY,
+    MAX_FACT,
+    MAX_IMPACT,
+    MAX_NAME,
+    MAX_PAGE,
+    MAX_REASON,
+    MAX_SEARCH,
+    MAX_SUBJECT,
+    MAX_UNIT,
+    parse_int,
+)
 from tierdesk.tickets.domain import PendingReason
 from tierdesk.tickets.forms import (
     FACT_LABELS,
@@ -39,7 +51,7 @@ PENDING_LABELS = {
 
 
 class QueueFilterForm(StyledForm):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label="Search", max_length=MAX_SEARCH)
     priority = forms.TypedMultipleChoiceField(
         required=False, choices=Priority.choices, coerce=int, widget=forms.CheckboxSelectMultiple
     )
@@ -48,7 +60,9 @@ class QueueFilterForm(StyledForm):
     )
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
     def __init__(
         self,
@@ -77,7 +91,7 @@ class ComposerForm(StyledForm):
         initial="reply",
         widget=forms.RadioSelect,
     )
-    body = forms.CharField(widget=textarea(6), label="Message (Markdown)")
+    body = forms.CharField(widget=textarea(6), label="Message (Markdown)", max_length=MAX_BODY)
     attachments = MultipleFileField(label="Attachments")
 
 
@@ -99,7 +113,7 @@ class EscalateForm(StyledForm):
     """Asks for exactly the facts the category still lacks (P4/P7), and why."""
 
     to_level = forms.TypedChoiceField(coerce=int, label="To level")
-    reason = forms.CharField(widget=textarea(2), label="Why escalate")
+    reason = forms.CharField(widget=textarea(2), label="Why escalate", max_length=MAX_REASON)
 
     def __init__(self, *args: Any, level: int, missing: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -108,8 +122,9 @@ class EscalateForm(StyledForm):
         for fact in missing:
             attachable = fact in FACTS_FROM_ATTACHMENTS
             self.fields[f"fact_{fact}"] = forms.CharField(
-                label=FACT_LABELS.get(fact, fact), widget=textarea(2), required=not attachable
-            )
+                label=FACT_LABELS.get(fact, fact), widget=textarea(2), required=not attachable,
+                max_length=MAX_FACT,
+            )  # fmt: skip
             if attachable:
                 self.fields[f"file_{fact}"] = forms.FileField(
                     required=False, label=f"{FACT_LABELS.get(fact, fact)}: attach a file"
@@ -136,7 +151,7 @@ class EscalateForm(StyledForm):
 
 class HandBackForm(StyledForm):
     to_level = forms.TypedChoiceField(coerce=int, label="To level")
-    reason = forms.CharField(widget=textarea(2), label="Why hand back")
+    reason = forms.CharField(widget=textarea(2), label="Why hand back", max_length=MAX_REASON)
 
     def __init__(self, *args: Any, level: int, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -145,17 +160,17 @@ class HandBackForm(StyledForm):
 
 class PendForm(StyledForm):
     reason = forms.ChoiceField(choices=list(PENDING_LABELS.items()), label="Waiting for")
-    note = forms.CharField(required=False, widget=textarea(2), label="Note")
+    note = forms.CharField(required=False, widget=textarea(2), label="Note", max_length=MAX_REASON)
 
 
 class ResumeForm(StyledForm):
-    note = forms.CharField(required=False, widget=textarea(2), label="Note")
+    note = forms.CharField(required=False, widget=textarea(2), label="Note", max_length=MAX_REASON)
 
 
 class ImpactForm(StyledForm):
-    affected = forms.IntegerField(min_value=0, label="Affected")
-    total = forms.IntegerField(min_value=1, label="Out of")
-    unit = forms.CharField(required=False, max_length=30, label="Unit (seats, agents, calls)")
+    affected = forms.IntegerField(min_value=0, max_value=MAX_IMPACT, label="Affected")
+    total = forms.IntegerField(min_value=1, max_value=MAX_IMPACT, label="Out of")
+    unit = forms.CharField(required=False, max_length=MAX_UNIT, label="Unit (seats, agents, calls)")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -167,11 +182,13 @@ class ImpactForm(StyledForm):
 
 class PriorityForm(StyledForm):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-    reason = forms.CharField(widget=textarea(2), label="Why")
+    reason = forms.CharField(widget=textarea(2), label="Why", max_length=MAX_REASON)
 
 
 class ResolveForm(StyledForm):
-    summary = forms.CharField(widget=textarea(3), label="Resolution (the customer reads this)")
+    summary = forms.CharField(
+        widget=textarea(3), label="Resolution (the customer reads this)", max_length=MAX_REASON
+    )
 
 
 class CloseForm(StyledForm):
@@ -179,7 +196,7 @@ class CloseForm(StyledForm):
 
 
 class ReopenForm(StyledForm):
-    reason = forms.CharField(widget=textarea(2), label="Why reopen")
+    reason = forms.CharField(widget=textarea(2), label="Why reopen", max_length=MAX_REASON)
 
 
 class MergeForm(StyledForm):
@@ -188,12 +205,12 @@ class MergeForm(StyledForm):
 
 class LogContactForm(StyledForm):
     kind = forms.ChoiceField(choices=list(CONTACT_KINDS.items()), label="What")
-    who = forms.CharField(max_length=200, label="Who")
+    who = forms.CharField(max_length=MAX_NAME, label="Who")
     at = forms.DateTimeField(
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     duration_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Minutes")
-    outcome = forms.CharField(widget=textarea(2), label="Outcome")
+    outcome = forms.CharField(widget=textarea(2), label="Outcome", max_length=MAX_REASON)
 
 
 # ---- a new ticket on a customer's behalf -------------------------------------------------
@@ -210,11 +227,15 @@ class NewTicketForm(StyledForm):
     )
     type = forms.ChoiceField(choices=TicketType.choices, initial=TicketType.INCIDENT)
     category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    subject = forms.CharField(max_length=255)
-    body = forms.CharField(widget=textarea(5), label="What the customer reports")
-    affected = forms.IntegerField(required=False, min_value=0, label="Affected")
-    total = forms.IntegerField(required=False, min_value=1, label="Out of")
-    unit = forms.CharField(required=False, max_length=30, label="Unit")
+    subject = forms.CharField(max_length=MAX_SUBJECT)
+    body = forms.CharField(
+        widget=textarea(5), label="What the customer reports", max_length=MAX_BODY
+    )
+    affected = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_IMPACT, label="Affected"
+    )
+    total = forms.IntegerField(required=False, min_value=1, max_value=MAX_IMPACT, label="Out of")
+    unit = forms.CharField(required=False, max_length=MAX_UNIT, label="Unit")
     priority = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None,
         choices=[("", "From the impact"), *Priority.choices],
@@ -227,10 +248,11 @@ class NewTicketForm(StyledForm):
         set_choices(self, "category", [("", "—"), *[(c.pk, str(c)) for c in categories]])
 
     def clean_party(self) -> tuple[str, int]:
-        kind, _, pk = str(self.cleaned_data["party"]).partition(":")
-        if kind not in {"contact", "organization"} or not pk.isdigit():
+        kind, _, digits = str(self.cleaned_data["party"]).partition(":")
+        pk = parse_int(digits, low=1)
+        if kind not in {"contact", "organization"} or pk is None:
             raise forms.ValidationError("Search and pick the organization or contact.")
-        return kind, int(pk)
+        return kind, pk
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

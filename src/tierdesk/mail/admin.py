@@ -11,8 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from tierdesk.core.clock import now
 from tierdesk.mail.bounces import address_unsuppress
-from tierdesk.mail.models import AddressState, InboundMessage, Mailbox, MailTemplate, OutboundMail
+from tierdesk.mail.models import (
+    AddressState,
+    InboundMessage,
+    Mailbox,
+    MailTemplate,
+    OutboundMail,
+    UnmatchedMail,
+)
 from tierdesk.mail.rendering import default_template
 from tierdesk.mail.services import mail_retry
 
@@ -20,8 +28,8 @@ from tierdesk.mail.services import mail_retry
 @admin.register(Mailbox)
 class MailboxAdmin(SimpleHistoryAdmin):
     list_display = ["name", "address", "is_default", "is_emergency", "unknown_senders",
-                    "mailer", "imap_host", "is_active"]  # fmt: skip
-    list_filter = ["is_active", "is_emergency", "unknown_senders"]
+                    "sender_check", "mailer", "imap_host", "is_active"]  # fmt: skip
+    list_filter = ["is_active", "is_emergency", "unknown_senders", "sender_check"]
     search_fields = ["name", "address"]
     raw_id_fields = ["fallback_organization"]
 
@@ -39,7 +47,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "status", "action", "from_address", "subject", "ticket_ref",
                     "source", "attempts"]  # fmt: skip
     list_filter = ["status", "action", "mailbox"]
-    search_fields = ["message_id", "from_address", "subject", "sha256"]
+    search_fields = ["message_id", "from_address", "subject", "sha256", "authentication"]
     date_hierarchy = "received_at"
     list_select_related = ["ticket", "mailbox"]
     exclude = ["raw"]
@@ -93,6 +101,36 @@ class AddressStateAdmin(ReadOnlyAdmin):
         for state in queryset:
             address_unsuppress(address=state.address)
         self.message_user(request, f"{queryset.count()} address(es) released.")
+
+
+@admin.register(UnmatchedMail)
+class UnmatchedMailAdmin(ReadOnlyAdmin):
+    """Reports and auto-replies that belong to no mail we sent and no ticket: admins look at
+    them (a customer's address that no longer works, a forged report) and mark them done."""
+
+    list_display = ["created_at", "kind", "recipient", "status", "sender", "detail",
+                    "reviewed_at"]  # fmt: skip
+    list_filter = ["kind", ("reviewed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient", "detail", "inbound__from_address", "inbound__subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["inbound"]
+    readonly_fields = ["original"]
+    exclude = ["inbound"]
+    actions = ["mark_reviewed"]
+
+    @admin.display(description="from")
+    def sender(self, unmatched: UnmatchedMail) -> str:
+        return unmatched.inbound.from_address
+
+    @admin.display(description="original message")
+    def original(self, unmatched: UnmatchedMail) -> str:
+        text = bytes(unmatched.inbound.raw)[:200_000].decode("utf-8", "replace")
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", text)
+
+    @admin.action(description="Mark the selected mail as reviewed")
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[UnmatchedMail]) -> None:
+        count = queryset.filter(reviewed_at__isnull=True).update(reviewed_at=now())
+        self.message_user(request, f"{count} marked as reviewed.")
 
 
 @admin.register(MailTemplate)

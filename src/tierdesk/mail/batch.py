@@ -56,6 +56,7 @@ from tierdesk.mail.services import (
     process_locked,
     result_of,
 )
+from tierdesk.mail.verifying import authenticate_all
 from tierdesk.tickets.models import Message
 from tierdesk.tickets.services import UnitOfWork
 
@@ -89,6 +90,11 @@ def mail_ingest_batch(
         for delivery, mail in zip(deliveries, parsed, strict=True)
     ]
     _store(rows)
+    # Who sent each mail, after the raw mail is safe and before the processing transaction
+    # opens: DNS answers (or their timeouts) never hold a write lock.
+    authenticate_all(
+        (delivery.raw, mail) for delivery, mail in zip(deliveries, parsed, strict=True)
+    )
     return _process(rows, parsed, deliveries)
 
 
@@ -282,6 +288,7 @@ class Finished:
     first_message: bool  # the ticket's first message (a new ticket's), resolved by the UPDATE
     attempts: int
     mailbox_id: int | None
+    authentication: str
 
 
 def _finished(inbound: InboundMessage, outcome: Outcome) -> Finished:
@@ -292,6 +299,7 @@ def _finished(inbound: InboundMessage, outcome: Outcome) -> Finished:
         message_id=message.pk if isinstance(message, Message) else None,
         first_message=message == FIRST_MESSAGE, attempts=inbound.attempts + 1,
         mailbox_id=outcome.mailbox.pk if outcome.mailbox else None,
+        authentication=outcome.authentication,
     )  # fmt: skip
 
 
@@ -303,7 +311,7 @@ def _finish_many(rows: list[Finished]) -> None:
         return
     table = InboundMessage._meta.db_table
     messages = Message._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     sql = f"""
         UPDATE {table} SET status = %s, error = '', processed_at = %s,
             action = v.column2, reason = v.column3, ticket_id = CAST(v.column4 AS bigint),
@@ -311,7 +319,8 @@ def _finish_many(rows: list[Finished]) -> None:
                 THEN (SELECT MIN(id) FROM {messages} WHERE ticket_id = CAST(v.column4 AS bigint))
                 ELSE CAST(v.column5 AS bigint) END,
             attempts = CAST(v.column7 AS integer),
-            mailbox_id = COALESCE(CAST(v.column8 AS bigint), {table}.mailbox_id)
+            mailbox_id = COALESCE(CAST(v.column8 AS bigint), {table}.mailbox_id),
+            authentication = v.column9
         FROM (VALUES {values}) AS v
         WHERE {table}.id = CAST(v.column1 AS bigint)
     """
@@ -319,7 +328,7 @@ def _finish_many(rows: list[Finished]) -> None:
     for row in rows:
         params += [
             row.inbound_id, row.action, row.reason, row.ticket_id, row.message_id,
-            1 if row.first_message else 0, row.attempts, row.mailbox_id,
+            1 if row.first_message else 0, row.attempts, row.mailbox_id, row.authentication,
         ]  # fmt: skip
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(sql, params)

@@ -17,6 +17,14 @@ class UnknownSenders(models.TextChoices):
     REFUSE = "refuse", "Refuse politely"
 
 
+class SenderCheck(models.TextChoices):
+    """How much a mailbox trusts the ``From`` of the mail it receives (docs/mail.md)."""
+
+    OFF = "off", "Trust From (no checks)"
+    AGENTS = "agents", "Agents must pass DKIM/SPF (DMARC); contacts failing DMARC are flagged"
+    ALL = "all", "Everyone must pass DKIM/SPF (DMARC); anything else is flagged"
+
+
 class ImapAuth(models.TextChoices):
     PASSWORD = "password", "Password (LOGIN)"
     XOAUTH2 = "xoauth2", "OAuth 2 access token (XOAUTH2: Microsoft 365, Google)"
@@ -45,6 +53,11 @@ class Mailbox(models.Model):
     mailer = models.CharField(
         max_length=50, default="default", help_text="The MAILERS alias that sends for this box."
     )
+    sender_check = models.CharField(
+        max_length=10, choices=SenderCheck.choices, default=SenderCheck.AGENTS,
+        help_text="Mail that fails it becomes an internal note flagged unverified; nothing is "
+        "sent on.",
+    )  # fmt: skip
     is_active = models.BooleanField(default=True)
     # IMAP polling (optional: LMTP and pipes need none of this).
     imap_host = models.CharField(max_length=255, blank=True)
@@ -89,6 +102,7 @@ class IntakeAction(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate delivery"
     IGNORED = "ignored", "Ignored (auto-reply or loop)"
     BOUNCE = "bounce", "Delivery report"
+    UNMATCHED = "unmatched", "Kept for review (report or auto-reply of no ticket)"
     REJECTED = "rejected", "Refused"
     FAILED = "failed", "Failed"
 
@@ -110,6 +124,13 @@ class InboundMessage(models.Model):
     message_id = models.CharField(max_length=250, blank=True, db_index=True)
     from_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255, blank=True)
+    # The addresses on To and Cc, space-separated with a space at each end (a participant test
+    # is ``contains " address "``).
+    to_cc = models.TextField(blank=True)
+    # How the sender was read when the headers were not plain (spoofing patterns), one a line.
+    sender_notes = models.TextField(blank=True)
+    # What DKIM, SPF and DMARC said (docs/mail.md, "Who sent it").
+    authentication = models.CharField(max_length=300, blank=True)
     status = models.CharField(
         max_length=10, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
     )
@@ -233,6 +254,38 @@ class AddressState(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class UnmatchedKind(models.TextChoices):
+    BOUNCE = "bounce", "Delivery failure"
+    DELAY = "delay", "Delivery delayed"
+    AUTO_REPLY = "auto_reply", "Auto-reply or bulk mail"
+
+
+class UnmatchedMail(models.Model):
+    """A delivery report or auto-reply that belongs to no message we sent and no ticket: kept
+    for an admin to look at, with what it says (nobody is notified of it)."""
+
+    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=UnmatchedKind.choices)
+    recipient = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "unmatched mail"
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="unmatched_open_idx",
+                condition=models.Q(reviewed_at__isnull=True),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.recipient or self.inbound_id}"
 
 
 class MailTemplate(models.Model):

@@ -30,6 +30,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tierdesk.core.clock import now
 from tierdesk.core.inserts import insert_rows
+from tierdesk.mail.idheaders import ThreadedEmail
 from tierdesk.mail.loopguard import LOOP_HEADER
 from tierdesk.mail.models import (
     AUTOMATIC_KINDS,
@@ -320,7 +321,7 @@ def _email_of(mail: OutboundMail) -> EmailMessage:
         headers["References"] = mail.references
     if mail.is_automatic:
         headers["Auto-Submitted"] = "auto-replied"
-    return EmailMessage(
+    return ThreadedEmail(
         subject=mail.subject,
         body=mail.body,
         from_email=mail.from_address,

@@ -11,27 +11,44 @@ from __future__ import annotations
 
 import email
 import email.policy
-import hashlib
-import html
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
-from html.parser import HTMLParser
+from typing import Any
 
+import tierdesk.mail.reports as reports
 from tierdesk.core.text import safe_filename
+from tierdesk.mail.addresses import ADDRESS_HEADERS, address_list, read_address, read_sender
+from tierdesk.mail.reports import DeliveryStatus
+from tierdesk.mail.text import (
+    CONTROL_CHARACTERS,
+    REPLY_MARKER,
+    WROTE_LINE,
+    clean_text,
+    decode_words,
+    header_block,
+    html_to_text,
+    is_emergency_subject,
+    message_ids,
+    normalize_subject,
+    one_line,
+    sha256,
+    ticket_tags,
+)
 
-# Lines of our outgoing mail above which the customer writes (and below which we cut).
-REPLY_MARKER = "##- Please type your reply above this line -##"
-MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
-SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv|fw|fwd|wg|tr|antw|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
-EMERGENCY = re.compile(r"\[\s*emergency\s*\]", re.I)
-WROTE_LINE = re.compile(r"^.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|skrev):\s*$", re.I)
-CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
-# The same characters as a pattern: ``str.translate`` with a mapping costs microseconds per call
-# even on short ASCII text and a millisecond on a long non-ASCII body; the regex scan does not.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The helpers other modules reach through ``parsing`` (one import for the intake's vocabulary).
+__all__ = [
+    "REPLY_MARKER", "WROTE_LINE", "DeliveryStatus", "ParsedAttachment", "ParsedMail",
+    "clean_text", "decode_words", "header_block", "html_to_text", "is_emergency_subject",
+    "message_ids", "normalize_subject", "one_line", "parse", "safe_filename", "sha256",
+    "ticket_tags",
+]  # fmt: skip
+
+# MIME trees are read to this depth; deeper parts are cut (a defect says so) and the headers kept.
+MAX_MIME_DEPTH = 50
+# Leaf parts read at most (a message of thousands of parts is a bomb, not a support request).
+MAX_PARTS = 500
+NESTING = re.compile(rb"(?im)^content-type:\s*(multipart/|message/rfc822)")
 
 
 @dataclass(frozen=True)
@@ -41,25 +58,6 @@ class ParsedAttachment:
     data: bytes
     content_id: str = ""
     inline: bool = False
-
-
-@dataclass(frozen=True)
-class DeliveryStatus:
-    """One recipient's line of a delivery-status report (RFC 3464)."""
-
-    recipient: str
-    action: str  # failed, delayed, delivered, relayed, expanded
-    status: str  # 5.1.1, 4.4.7 ...
-    diagnostic: str = ""
-
-    @property
-    def is_failure(self) -> bool:
-        return self.action == "failed"
-
-    @property
-    def is_hard(self) -> bool:
-        """5.x.x is permanent; 4.x.x (and anything unreadable) is worth another try later."""
-        return self.is_failure and self.status.startswith("5")
 
 
 @dataclass
@@ -80,6 +78,15 @@ class ParsedMail:
     delivery_status: list[DeliveryStatus] = field(default_factory=list)
     bounced_message_id: str = ""
     is_report: bool = False
+    # The server whose report this is: "rfc3464" for a standard one, else "exim", "qmail"...
+    report_format: str = ""
+    # The addresses on To and Cc (who else the thread reached).
+    to_cc: list[str] = field(default_factory=list)
+    # How the sender's address was read when it was not a plain ``Name <address>``.
+    sender_patterns: list[str] = field(default_factory=list)
+    # What the intake's authentication check found (``authentication.Verdict``), set before
+    # the processing transaction; ``None``: not checked.
+    authentication: Any = None
     defects: list[str] = field(default_factory=list)
 
     @property
@@ -92,64 +99,6 @@ class ParsedMail:
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
-
-
-# ---- text cleaning -----------------------------------------------------------------------
-
-
-def clean_text(value: str) -> str:
-    """Readable, storable text: undo surrogate escapes of raw 8-bit bytes, drop NUL and controls.
-
-    ``email`` keeps undecodable header bytes as lone surrogates, which no database stores; they
-    are usually UTF-8, else Windows-1252 (what Outlook and old webmail send unlabelled).
-    """
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = value.encode("utf-8", "surrogateescape")
-        try:
-            value = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            value = raw.decode("cp1252", "replace")
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return CONTROL_CHARACTERS.sub("", value)
-
-
-def one_line(value: str, limit: int = 998) -> str:
-    return " ".join(clean_text(value).split())[:limit]
-
-
-def normalize_subject(subject: str) -> str:
-    """The subject without Re:/Fwd: prefixes, for display and comparison."""
-    return SUBJECT_PREFIXES.sub("", subject).strip()
-
-
-def is_emergency_subject(subject: str) -> bool:
-    return bool(EMERGENCY.search(subject))
-
-
-def ticket_tags(subject: str, prefix: str) -> list[int]:
-    """Ticket numbers tagged in the subject: ``[TD-1042]`` (any case, optional spaces)."""
-    pattern = re.compile(r"\[\s*" + re.escape(prefix) + r"\s*-\s*(\d{1,12})\s*\]", re.I)
-    return [int(number) for number in pattern.findall(subject)]
-
-
-def message_ids(value: str) -> list[str]:
-    """The ``<id>`` tokens of a Message-ID, In-Reply-To or References header, in order."""
-    return [one_line(mid, 250) for mid in MESSAGE_ID.findall(value)]
-
-
-def sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def header_block(raw: bytes) -> bytes:
-    """The header section of a raw message (what is kept of a message over the size limit)."""
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        end = raw.find(separator)
-        if end >= 0:
-            return raw[: end + len(separator)]
-    return raw[:65536]
 
 
 # ---- the parse ---------------------------------------------------------------------------
@@ -165,43 +114,35 @@ def parse(raw: bytes) -> ParsedMail:
     ``compat32`` itself).
     """
     mail = ParsedMail()
-    try:
-        message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    except Exception as exc:  # the parser is lenient; this guards against its own bugs
-        mail.defects.append(f"unparseable: {exc!r}")
+    message = _message(raw, mail)
+    if message is None:
         mail.text = CONTROL_CHARACTERS.sub("", raw.decode("utf-8", "replace"))
         return mail
     _read_headers(message, mail)
     _read_parts(message, mail)
+    _read_report(mail)
     mail.defects.extend(type(defect).__name__ for defect in message.defects)
     return mail
 
 
-def decode_words(value: str) -> str:
-    """RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded; unknown charsets and broken words
-    are read leniently, never raised."""
-    if "=?" not in value:
-        return value
+def _message(raw: bytes, mail: ParsedMail) -> Message | None:
+    """The parsed tree. The standard parser recurses once per level of nesting, so a bomb of a
+    thousand nested parts raised ``RecursionError`` and the mail lost even its headers: such a
+    message is cut before its ``MAX_MIME_DEPTH``-th nested part and parsed again."""
     try:
-        return str(make_header(decode_header(value)))
-    except Exception:
-        pass
+        return email.message_from_bytes(raw, policy=email.policy.compat32)
+    except RecursionError:
+        nested = list(NESTING.finditer(raw))
+        cut = raw[: nested[MAX_MIME_DEPTH].start()] if len(nested) > MAX_MIME_DEPTH else b""
+        mail.defects.append(f"MIME nested too deep: cut at {MAX_MIME_DEPTH} levels")
+    except Exception as exc:  # the parser is lenient; this guards against its own bugs
+        mail.defects.append(f"unparseable: {exc!r}")
+        return None
     try:
-        chunks = decode_header(value)
-    except Exception:
-        return value
-    return "".join(_decoded_chunk(chunk, charset) for chunk, charset in chunks)
-
-
-def _decoded_chunk(chunk: bytes | str, charset: str | None) -> str:
-    if isinstance(chunk, str):
-        return chunk
-    if charset is None:  # text around the encoded words, which decode_header escaped
-        return chunk.decode("raw-unicode-escape", "replace")
-    try:
-        return chunk.decode(charset, "replace")
-    except LookupError:  # a charset nobody knows: most such mail is UTF-8
-        return chunk.decode("utf-8", "replace")
+        return email.message_from_bytes(cut or header_block(raw), policy=email.policy.compat32)
+    except Exception as exc:
+        mail.defects.append(f"unparseable: {exc!r}")
+        return None
 
 
 def _raw_text(value: object) -> str:
@@ -217,12 +158,6 @@ def _header(message: Message, name: str) -> str:
         if raw_name.lower() == wanted:
             return one_line(decode_words(_raw_text(raw_value)))
     return ""
-
-
-# Address headers: read with parseaddr/getaddresses before their words are decoded (a decoded
-# display name may hold commas and brackets).
-ADDRESS_HEADERS = frozenset({"from", "reply-to", "to", "cc", "delivered-to", "x-original-to",
-                             "envelope-to"})  # fmt: skip
 
 
 def _read_headers(message: Message, mail: ParsedMail) -> None:
@@ -244,32 +179,18 @@ def _read_headers(message: Message, mail: ParsedMail) -> None:
     mail.references = message_ids(mail.header("references"))
     mail.subject = one_line(mail.header("subject"), 255)
     mail.date = mail.header("date")
-    mail.from_name, mail.from_address = _address(addresses.get("from", ""))
-    mail.reply_to = _address(addresses.get("reply-to", ""))[1]
-    mail.recipients = _recipients(addresses)
+    sender = read_sender(addresses, _decoded_name)
+    mail.from_name, mail.from_address = sender.name, sender.address
+    mail.sender_patterns = list(sender.patterns)
+    mail.reply_to = read_address(addresses.get("reply-to", ""), _decoded_name).address
+    mail.to_cc = address_list([addresses[name] for name in ("to", "cc") if addresses.get(name)])
+    envelope = ("delivered-to", "x-original-to", "envelope-to")
+    mail.recipients = address_list([addresses[name] for name in envelope if addresses.get(name)])
+    mail.recipients += [address for address in mail.to_cc if address not in mail.recipients]
 
 
-def _address(value: str) -> tuple[str, str]:
-    name, address = parseaddr(value)
-    address = address.strip().lower()
-    name = one_line(decode_words(name), 200)
-    if "@" not in address or " " in address:
-        return name, ""
-    return name, address[:254]
-
-
-def _recipients(addresses: dict[str, str]) -> list[str]:
-    values = [
-        addresses[name]
-        for name in ("delivered-to", "x-original-to", "envelope-to", "to", "cc")
-        if addresses.get(name)
-    ]
-    found: dict[str, None] = {}
-    for _name, address in getaddresses(values):
-        address = address.strip().lower()
-        if "@" in address:
-            found.setdefault(address[:254], None)
-    return list(found)
+def _decoded_name(value: str) -> str:
+    return one_line(decode_words(value), 400)
 
 
 def _read_parts(message: Message, mail: ParsedMail) -> None:
@@ -277,7 +198,7 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
         mail.is_report = True
     texts: list[str] = []
     htmls: list[str] = []
-    for part in _walk(message):
+    for part in _walk(message, mail):
         try:
             _read_part(part, mail, texts, htmls)
         except Exception as exc:
@@ -286,19 +207,23 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
     mail.html = "\n".join(htmls)
 
 
-def _walk(message: Message) -> list[Message]:
-    """Leaf parts in order, not descending into attached messages (they are attachments)."""
+def _walk(message: Message, mail: ParsedMail) -> list[Message]:
+    """Leaf parts in order, not descending into attached messages (they are attachments), nor
+    deeper than ``MAX_MIME_DEPTH`` (what lies below is dropped, and a defect says so)."""
     leaves: list[Message] = []
-    stack = [message]
-    while stack:
-        part = stack.pop(0)
+    stack = [(message, 0)]
+    while stack and len(leaves) < MAX_PARTS:
+        part, depth = stack.pop()
         if part.get_content_maintype() == "multipart":
             children = _subparts(part)
+            if children and depth >= MAX_MIME_DEPTH:
+                mail.defects.append(f"MIME nested too deep: cut at {MAX_MIME_DEPTH} levels")
+                continue
             if children:
-                stack[0:0] = children
+                stack.extend((child, depth + 1) for child in reversed(children))
                 continue
         leaves.append(part)
-    return leaves[:500]
+    return leaves
 
 
 def _subparts(part: Message) -> list[Message]:
@@ -311,7 +236,7 @@ def _read_part(part: Message, mail: ParsedMail, texts: list[str], htmls: list[st
     disposition = (part.get_content_disposition() or "").lower()
     filename = _filename(part)
     if content_type == "message/delivery-status":
-        mail.delivery_status.extend(_delivery_status(part))
+        mail.delivery_status.extend(reports.dsn_fields(_dsn_text(part)))
         return
     if mail.is_report and content_type in {"message/rfc822", "text/rfc822-headers"}:
         mail.bounced_message_id = _bounced_message_id(part) or mail.bounced_message_id
@@ -394,41 +319,27 @@ def _text_of(part: Message) -> str:
 # ---- delivery-status reports -------------------------------------------------------------
 
 
-def _delivery_status(part: Message) -> list[DeliveryStatus]:
-    """Per-recipient fields of a message/delivery-status part (RFC 3464 §2.3)."""
-    text = _bytes_of(part).decode("utf-8", "replace")
+def _dsn_text(part: Message) -> str:
     blocks = _subparts(part)
     if blocks:  # the parser split the fields into sub-messages
-        text = "\n\n".join(_as_bytes(block).decode("utf-8", "replace") for block in blocks)
-    found = []
-    for block in re.split(r"\r?\n\s*\r?\n", text):
-        fields = _fields(block)
-        recipient = fields.get("final-recipient") or fields.get("original-recipient", "")
-        if not recipient:
-            continue
-        address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-        found.append(
-            DeliveryStatus(
-                recipient=address[:254],
-                action=fields.get("action", "").lower(),
-                status=fields.get("status", "").split()[0] if fields.get("status") else "",
-                diagnostic=fields.get("diagnostic-code", "")[:500],
-            )
+        return "\n\n".join(_as_bytes(block).decode("utf-8", "replace") for block in blocks)
+    return _bytes_of(part).decode("utf-8", "replace")
+
+
+def _read_report(mail: ParsedMail) -> None:
+    """Whether the mail is a delivery report, standard or in one of the plain-text forms."""
+    delivery = "delivery-status" in mail.header("content-type").lower()
+    if mail.is_report and (mail.delivery_status or (delivery and mail.bounced_message_id)):
+        mail.report_format = "rfc3464"
+    elif reports.from_machine(mail.headers, mail.from_address):
+        name, statuses = reports.plain_report(mail.text[:200_000], mail.subject)
+        if name:
+            mail.report_format, mail.delivery_status = name, statuses
+    if mail.report_format:
+        mail.is_report = True
+        mail.bounced_message_id = mail.bounced_message_id or reports.quoted_message_id(
+            mail.text[:200_000]
         )
-    return found
-
-
-def _fields(block: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    last = ""
-    for line in block.splitlines():
-        if line[:1] in {" ", "\t"} and last:
-            fields[last] += " " + line.strip()
-        elif ":" in line:
-            name, _, value = line.partition(":")
-            last = name.strip().lower()
-            fields[last] = value.strip()
-    return fields
 
 
 def _bounced_message_id(part: Message) -> str:
@@ -436,44 +347,3 @@ def _bounced_message_id(part: Message) -> str:
         return next(iter(message_ids(_header(_subparts(part)[0], "message-id"))), "")
     match = re.search(rb"(?im)^message-id:\s*(<[^>]+>)", _bytes_of(part))
     return message_ids(match.group(1).decode("utf-8", "replace"))[0] if match else ""
-
-
-# ---- bodies ------------------------------------------------------------------------------
-
-
-class _TextExtractor(HTMLParser):
-    BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style", "head"}:
-            self.skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "head"} and self.skip:
-            self.skip -= 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Readable plain text from HTML (for HTML-only mail's quote stripping and search)."""
-    extractor = _TextExtractor()
-    try:
-        extractor.feed(markup)
-        extractor.close()
-    except Exception:
-        return html.unescape(re.sub(r"<[^>]+>", " ", markup))
-    text = "".join(extractor.parts)
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    return re.sub(r"\n\s*\n+", "\n\n", text).strip()

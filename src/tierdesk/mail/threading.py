@@ -9,6 +9,7 @@ its subject says, and nobody can forge an id that points at someone else's ticke
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from functools import cache
 
@@ -71,3 +72,38 @@ def loop_id() -> str:
     if configured:
         return configured
     return hashlib.sha256(("loop:" + settings.SECRET_KEY).encode()).hexdigest()[:20]
+
+
+# ---- the agents' signed reply addresses --------------------------------------------------
+
+AGENT_SALT = "tierdesk.mail.agent-reply"
+AGENT_TAG = re.compile(r"^[^@+]+\+a(\d{1,12})\.([0-9a-z]{10,40})@", re.I)
+
+
+@cache
+def _agent_signer() -> signing.Signer:
+    return signing.Signer(salt=AGENT_SALT)
+
+
+def _agent_signature(user_pk: int) -> str:
+    digest = _agent_signer().signature(f"a{user_pk}")
+    return "".join(ch for ch in digest.lower() if ch.isalnum())[:16]
+
+
+def agent_reply_address(address: str, user_pk: int) -> str:
+    """``support+a7.<signature>@example.com``: the mailbox's address tagged for one agent. Mail
+    an agent sends to it proves that agent (only mail we sent them names it)."""
+    local, _, domain = address.partition("@")
+    return f"{local.split('+', 1)[0]}+a{user_pk}.{_agent_signature(user_pk)}@{domain}"
+
+
+def agents_signed_in(addresses: list[str]) -> set[int]:
+    """The user ids of the agents whose signed reply address is among the addresses."""
+    found = set()
+    for address in addresses[:50]:
+        match = AGENT_TAG.match(address)
+        if match and secrets.compare_digest(
+            match.group(2).lower(), _agent_signature(int(match.group(1)))
+        ):
+            found.add(int(match.group(1)))
+    return found

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from tierdesk.core.text import MAX_BODY, MAX_FACT, MAX_IMPACT, MAX_REASON, MAX_SUBJECT, MAX_UNIT
 from tierdesk.tickets.forms import (
     FACT_LABELS,
     MultipleFileField,
@@ -26,12 +27,19 @@ FACT_HELP = {
 
 class SubmitForm(StyledForm):
     category = forms.TypedChoiceField(coerce=int, empty_value=None, label="What is it about?")
-    subject = forms.CharField(max_length=255, label="Summary")
-    body = forms.CharField(widget=textarea(6), label="Describe the problem")
-    affected = forms.IntegerField(required=False, min_value=0, label="How many are affected?")
-    total = forms.IntegerField(required=False, min_value=1, label="Out of how many?")
+    subject = forms.CharField(max_length=MAX_SUBJECT, label="Summary")
+    body = forms.CharField(widget=textarea(6), label="Describe the problem", max_length=MAX_BODY)
+    affected = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_IMPACT, label="How many are affected?"
+    )
+    total = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_IMPACT, label="Out of how many?"
+    )
     unit = forms.CharField(
-        required=False, max_length=30, label="Of what", help_text="users, seats, calls, servers"
+        required=False,
+        max_length=MAX_UNIT,
+        label="Of what",
+        help_text="users, seats, calls, servers",
     )
     attachments = MultipleFileField(label="Attachments (logs, screenshots, video)")
 
@@ -44,7 +52,7 @@ class SubmitForm(StyledForm):
                 label=FACT_LABELS.get(fact, fact), widget=textarea(2),
                 help_text=FACT_HELP.get(fact, ""),
                 # A log or a screenshot may come as a file instead of words.
-                required=fact not in FACTS_FROM_ATTACHMENTS,
+                required=fact not in FACTS_FROM_ATTACHMENTS, max_length=MAX_FACT,
             )  # fmt: skip
         style_widgets(self)
 
@@ -66,9 +74,11 @@ class SubmitForm(StyledForm):
 
 
 class ReplyForm(StyledForm):
-    body = forms.CharField(widget=textarea(5), label="Your reply")
+    body = forms.CharField(widget=textarea(5), label="Your reply", max_length=MAX_BODY)
     attachments = MultipleFileField(label="Attachments")
 
 
 class ReopenForm(StyledForm):
-    reason = forms.CharField(widget=textarea(2), label="What is still wrong?")
+    reason = forms.CharField(
+        widget=textarea(2), label="What is still wrong?", max_length=MAX_REASON
+    )

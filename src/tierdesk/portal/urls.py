@@ -15,5 +15,5 @@ urlpatterns = [
     path("tickets/<str:ref>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<str:ref>/close/", views.ticket_close, name="ticket_close"),
     path("tickets/<str:ref>/reopen/", views.ticket_reopen, name="ticket_reopen"),
-    path("tickets/<str:ref>/attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("tickets/<str:ref>/attachments/<id:pk>/", views.attachment, name="attachment"),
 ]

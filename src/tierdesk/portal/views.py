@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -17,18 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.errors import NotFound, TierdeskError
+from tierdesk.core.text import MAX_PAGE, parse_int
 from tierdesk.crm import selectors as crm_selectors
 from tierdesk.crm.policies import ACT_FOR
 from tierdesk.portal import forms as portal_forms
 from tierdesk.portal import selectors
-from tierdesk.sla.promise import ticket_promise
+from tierdesk.sla.promise import call_back_term, ticket_promise
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets.domain import Action, may
 from tierdesk.tickets.models import Channel, Ticket
 from tierdesk.tickets.services.messages import reopen_window_open
 from tierdesk.tickets.services.opening import Impact
-from tierdesk.tickets.uploads import attach_all, post_message
+from tierdesk.tickets.uploads import open_with_files, post_message
 
 View = Callable[..., HttpResponseBase]
 
@@ -86,7 +86,7 @@ def news(request: HttpRequest) -> HttpResponse:
 @require_GET
 def tickets(request: HttpRequest) -> HttpResponse:
     active_only = request.GET.get("show") != "all"
-    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page = parse_int(request.GET.get("page", "1"), low=1, high=MAX_PAGE) or 1
     found = selectors.contact_ticket_page(user=request.user, active_only=active_only, page=page)
     return render(request, "portal/tickets.html", {"tickets": found, "active_only": active_only})
 
@@ -117,7 +117,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Thank you: {created.reference} is with support.")
             return redirect("portal:ticket", ref=created.reference)
     status = 422 if form.is_bound else 200
-    return render(request, "portal/ticket_new.html", {"form": form}, status=status)
+    # An emergency's call-back, from the one home of every promise (``sla.promise``).
+    context = {"form": form, "call_back": call_back_term()}
+    return render(request, "portal/ticket_new.html", context, status=status)
 
 
 def _submit(user: Any, form: portal_forms.SubmitForm) -> Ticket:
@@ -132,13 +134,14 @@ def _submit(user: Any, form: portal_forms.SubmitForm) -> Ticket:
     impact = None
     if data["affected"] is not None and data["total"] is not None:
         impact = Impact(data["affected"], data["total"], data["unit"])
-    with transaction.atomic():
-        created = ticket_services.ticket_open(
+    return open_with_files(
+        actor=user,
+        files=data["attachments"],
+        open_ticket=lambda: ticket_services.ticket_open(
             actor=user, organization=organization, subject=data["subject"], body=data["body"],
             channel=Channel.PORTAL, category=category, impact=impact, facts=form.fact_values(),
-        )  # fmt: skip
-        attach_all(actor=user, ticket=created, files=data["attachments"])
-    return created
+        ),
+    )  # fmt: skip
 
 
 @contact_page

@@ -9,7 +9,7 @@ from typing import Any
 from ninja import Field, Router, Schema
 
 from tierdesk.accounts.api_auth import ApiRequest
-from tierdesk.core.api.schemas import ERRORS
+from tierdesk.core.api.schemas import ERRORS, Id
 from tierdesk.sla import selectors
 from tierdesk.sla.calendars import clock_calendar
 from tierdesk.sla.config import target_seconds
@@ -124,7 +124,7 @@ def plan_list(request: ApiRequest) -> Any:
 
 
 @router.get("/sla/plans/{plan_id}", response={200: PlanOut, **ERRORS})
-def plan_get(request: ApiRequest, plan_id: int) -> Any:
+def plan_get(request: ApiRequest, plan_id: Id) -> Any:
     return plan_out(selectors.plan_get(user=request.auth, plan_id=plan_id))
 
 
@@ -135,5 +135,5 @@ def calendar_list(request: ApiRequest) -> Any:
 
 
 @router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
-def calendar_get(request: ApiRequest, calendar_id: int) -> Any:
+def calendar_get(request: ApiRequest, calendar_id: Id) -> Any:
     return calendar_out(selectors.calendar_get(user=request.auth, calendar_id=calendar_id))

@@ -103,6 +103,20 @@ class Plan(models.Model):
     third_party_pauses = models.BooleanField(
         default=False, help_text="Waiting on a third party stops the clocks."
     )
+    close_resolved_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=7,
+        help_text="A resolved ticket closes after this many days unless the customer replies; "
+        "empty: never by itself.",
+    )  # fmt: skip
+    remind_pending_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="A ticket waiting on the customer gets a reminder after this many days; "
+        "empty: no reminder.",
+    )  # fmt: skip
+    resolve_pending_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="...and is resolved this many days after the reminder; empty: never by itself.",
+    )  # fmt: skip
     history = HistoricalRecords()
 
     class Meta:
@@ -160,8 +174,9 @@ class EscalationStep(models.Model):
     )
     notify_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     notify_roles = models.JSONField(
-        default=list, blank=True, help_text='Any of "assignee", "team_lead", "managers".'
-    )
+        default=list, blank=True,
+        help_text='Any of "assignee", "team_lead" (of the ticket\'s team), "managers".',
+    )  # fmt: skip
     raise_level = models.PositiveSmallIntegerField(null=True, blank=True)
     raise_priority = models.PositiveSmallIntegerField(null=True, blank=True)
     history = HistoricalRecords()

@@ -226,4 +226,6 @@ def _state(
         if breached_at is not None and breached_at <= now:
             return "breached"
         return "paused" if paused else "running"
-    return "breached" if used > target else "met"
+    # Stopped: late when the due instant came before it stopped. Not ``used > target``: the
+    # seconds used are whole seconds, and a reply a fraction of a second late is still late.
+    return "breached" if breached_at is not None else "met"

@@ -15,6 +15,8 @@ from tierdesk.tickets.domain import (
     ticket_id_from_reference,
     ticket_number,
 )
+from tierdesk.tickets.event_kinds import PUBLIC_EVENT_KINDS as PUBLIC_EVENT_KINDS
+from tierdesk.tickets.event_kinds import EventKind as EventKind
 from tierdesk.tickets.querysets import TicketQuerySet
 
 
@@ -331,42 +333,6 @@ class Attachment(models.Model):
         return self.filename
 
 
-class EventKind(models.TextChoices):
-    OPENED = "opened", "Opened"
-    REPLIED = "replied", "Replied"
-    NOTED = "noted", "Internal note"
-    ASSIGNED = "assigned", "Assigned"
-    PRIORITY_CHANGED = "priority_changed", "Priority changed"
-    IMPACT_SET = "impact_set", "Impact set"
-    ESCALATED = "escalated", "Escalated"
-    HANDED_BACK = "handed_back", "Handed back"
-    PENDED = "pended", "Pending"
-    RESUMED = "resumed", "Resumed"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
-    FOLLOWED_UP = "followed_up", "Follow-up opened"
-    UPDATED = "updated", "Updated"
-    ATTACHED = "attached", "Attachment added"
-    PLAN_CHANGED = "plan_changed", "Support plan changed"
-    SLA_WARNING = "sla_warning", "SLA warning"
-    SLA_BREACHED = "sla_breached", "SLA breached"
-    SLA_ESCALATED = "sla_escalated", "SLA escalation"
-    MERGED = "merged", "Merged"
-    CONTACT_LOGGED = "contact_logged", "Phone call or visit logged"
-
-
-# Events a customer may see on their timeline; the rest (who was assigned, internal notes,
-# levels) are support's business.
-PUBLIC_EVENT_KINDS = frozenset(
-    {
-        EventKind.OPENED, EventKind.REPLIED, EventKind.PENDED, EventKind.RESUMED,
-        EventKind.RESOLVED, EventKind.CLOSED, EventKind.REOPENED, EventKind.FOLLOWED_UP,
-        EventKind.PRIORITY_CHANGED, EventKind.IMPACT_SET, EventKind.ATTACHED,
-    }
-)  # fmt: skip
-
-
 class TicketEvent(models.Model):
     """One change to a ticket: the timeline, the SLA's input and the audit trail at once."""
 
@@ -391,25 +357,5 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-# ---- Search (tierdesk.core.search) -----------------------------------------------------------
-
-
-class TicketSearchDocument(models.Model):
-    """A ticket's row in the search index; written and read only by ``tierdesk.core.search``.
-
-    The table is engine-specific (migration 0003): an FTS5 virtual table on SQLite, tsvector
-    columns with GIN indexes on PostgreSQL. The model declares only the key both share, so
-    Django knows the table (test flushes, cascading deletes) without describing the engine.
-    No database constraint: FTS5 cannot have one, and the bulk rebuild need not check one per row.
-    """
-
-    ticket = models.OneToOneField(
-        Ticket, on_delete=models.CASCADE, primary_key=True, db_constraint=False,
-        related_name="+",
-    )  # fmt: skip
-
-    class Meta:
-        db_table = "tickets_search"
-
-    def __str__(self) -> str:
-        return f"Search document of {self.ticket_id}"
+# The search document's model lives in its own module; imported here so Django registers it.
+from tierdesk.tickets.search_document import TicketSearchDocument as TicketSearchDocument  # noqa: E402

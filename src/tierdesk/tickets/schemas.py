@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from tierdesk.accounts.models import SupportLevel
 from tierdesk.core.api.schemas import (
     CategoryRef,
     ContactRef,
+    Count,
+    Flag,
+    Id,
     In,
+    Instant,
     PageOut,
     Ref,
+    SearchText,
+    Slug,
     category_ref,
     contact_ref,
     org_ref,
     ref,
+    whole_number,
+)
+from tierdesk.core.text import (
+    MAX_BODY,
+    MAX_FACT,
+    MAX_IMPACT,
+    MAX_REASON,
+    MAX_SUBJECT,
+    MAX_UNIT,
 )
 from tierdesk.sla.schemas import PromiseOut
 from tierdesk.tickets.domain import PendingReason, Status, reference
@@ -276,64 +292,81 @@ def category_out(category: Category) -> dict[str, Any]:
 
 
 # ---- in -------------------------------------------------------------------------------------
+# Every text has a maximum (``core.text.MAX_*``, listed in docs/operations.md) and every number
+# is parsed by ``core.text.parse_int`` (``Id``, ``Count``): an oversized or lax value is a 422.
+
+Subject = Annotated[str, Field(min_length=1, max_length=MAX_SUBJECT)]
+Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY)]
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+Note = Annotated[str, Field(max_length=MAX_REASON)]
+Facts = dict[Annotated[str, Field(max_length=50)], Annotated[str, Field(max_length=MAX_FACT)]]
+IdOrSlug = Id | Slug
+
+
+ImpactCount = Annotated[int, BeforeValidator(whole_number)]
 
 
 class ImpactIn(In):
-    affected: int = Field(ge=0)
-    total: int = Field(ge=1)
-    unit: str = Field("", max_length=30)
+    affected: ImpactCount = Field(ge=0, le=MAX_IMPACT)
+    total: ImpactCount = Field(ge=1, le=MAX_IMPACT)
+    unit: str = Field("", max_length=MAX_UNIT)
 
 
 class TicketCreateIn(In):
-    organization: int | None = Field(
+    organization: Id | None = Field(
         None, description="Required for agents; a contact's own organization by default."
     )
-    subject: str = Field(min_length=1, max_length=255)
-    body: str = Field(min_length=1)
+    subject: Subject
+    body: Body
     body_format: BodyFormat = BodyFormat.MARKDOWN
     type: TicketType = TicketType.INCIDENT
-    channel: Channel = Channel.API
-    category: int | str | None = Field(None, description="Category id or slug.")
-    product: int | str | None = Field(None, description="Product id or slug.")
+    channel: Channel = Field(Channel.API, description="Agents only.")
+    category: IdOrSlug | None = Field(None, description="Category id or slug.")
+    product: IdOrSlug | None = Field(None, description="Product id or slug.")
     impact: ImpactIn | None = None
     priority: Priority | None = Field(None, description="Agents only.")
-    is_emergency: bool = False
-    facts: dict[str, str] | None = None
-    reporter: int | None = Field(None, description="Contact id; agents only.")
-    team: int | None = Field(None, description="Team id; agents only.")
+    is_emergency: Flag = Field(
+        False,
+        description="Agents only: a customer raises an emergency by phone or by mail "
+        "(see the support policy).",
+    )
+    facts: Facts | None = None
+    reporter: Id | None = Field(None, description="Contact id; agents only.")
+    team: Id | None = Field(None, description="Team id; agents only.")
 
 
 class Versioned(In):
-    version: int | None = Field(
+    version: Count | None = Field(
         None, description="The version you read; if the ticket has changed since: 409."
     )
 
 
 class TicketUpdateIn(Versioned):
-    subject: str | None = Field(None, min_length=1, max_length=255)
-    type: TicketType | None = None
-    category: int | str | None = None
-    product: int | str | None = None
-    facts: dict[str, str] | None = None
+    # Fields that cannot be empty may be left out but not sent as null (422, not a 500).
+    subject: Subject = Field(None)  # type: ignore[assignment]
+    type: TicketType = Field(None)  # type: ignore[assignment]
+    category: IdOrSlug | None = None
+    product: IdOrSlug | None = None
+    facts: Facts | None = None
 
 
 class MessageIn(Versioned):
-    body: str = Field(min_length=1)
+    body: Body
     body_format: BodyFormat = BodyFormat.MARKDOWN
 
 
 class AssignIn(Versioned):
-    assignee: int | None = Field(None, description="User id of an agent; null: unassigned.")
-    team: int | None = None
+    assignee: Id | None = Field(None, description="User id of an agent; null: unassigned.")
+    team: Id | None = None
 
 
 class RoundRobinIn(Versioned):
-    team: int | None = None
+    team: Id | None = None
 
 
 class PriorityIn(Versioned):
     priority: Priority
-    reason: str = Field(min_length=1)
+    reason: Reason
 
 
 class ImpactActionIn(Versioned, ImpactIn):
@@ -341,33 +374,33 @@ class ImpactActionIn(Versioned, ImpactIn):
 
 
 class EscalateIn(Versioned):
-    reason: str = Field(min_length=1)
+    reason: Reason
     to_level: SupportLevel | None = None
-    facts: dict[str, str] | None = None
-    team: int | None = None
+    facts: Facts | None = None
+    team: Id | None = None
 
 
 class HandBackIn(Versioned):
-    reason: str = Field(min_length=1)
+    reason: Reason
     to_level: SupportLevel | None = None
-    team: int | None = None
+    team: Id | None = None
 
 
 class PendIn(Versioned):
     reason: PendingReason
-    note: str = ""
+    note: Note = ""
 
 
 class ResumeIn(Versioned):
-    note: str = ""
+    note: Note = ""
 
 
 class ResolveIn(Versioned):
-    summary: str = Field(min_length=1)
+    summary: Reason
 
 
 class ReopenIn(Versioned):
-    reason: str = Field(min_length=1)
+    reason: Reason
 
 
 class TicketQuery(Schema):
@@ -375,17 +408,17 @@ class TicketQuery(Schema):
     active: bool | None = None
     priority: list[Priority] | None = None
     support_level: SupportLevel | None = None
-    team: int | None = None
-    assignee: int | None = None
+    team: Id | None = None
+    assignee: Id | None = None
     unassigned: bool | None = None
-    organization: int | None = None
-    reporter: int | None = None
-    category: int | str | None = Field(None, description="Category id or slug.")
+    organization: Id | None = None
+    reporter: Id | None = None
+    category: IdOrSlug | None = Field(None, description="Category id or slug.")
     is_emergency: bool | None = None
-    q: str | None = Field(None, description="Full-text search.")
+    q: SearchText | None = Field(None, description="Full-text search.")
     breached: bool | None = Field(None, description="A response or resolution target breached.")
     paused: bool | None = Field(None, description="The SLA clocks are paused (pending).")
-    due_before: datetime | None = Field(
+    due_before: Instant | None = Field(
         None, description="A running response or resolution clock is due before this instant."
     )
     ordering: Literal["queue", "newest", "oldest", "updated"] = "newest"

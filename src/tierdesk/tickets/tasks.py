@@ -9,6 +9,7 @@ from django.conf import settings
 from django.tasks import task
 
 from tierdesk.core import scheduler
+from tierdesk.tickets.services.autoclose import tickets_finish_waiting
 from tierdesk.tickets.services.plans import organization_plans_refresh
 from tierdesk.tickets.services.sweep import sla_sweep
 
@@ -34,4 +35,16 @@ scheduler.register(
     "sla.sweep",
     every=timedelta(seconds=settings.TIERDESK_SLA_SWEEP_SECONDS),
     task=sweep_sla_clocks,
+)
+
+
+@task
+def finish_waiting_tickets() -> int:
+    return tickets_finish_waiting()
+
+
+scheduler.register(
+    "tickets.finish-waiting",
+    every=timedelta(seconds=settings.TIERDESK_AUTOCLOSE_SECONDS),
+    task=finish_waiting_tickets,
 )

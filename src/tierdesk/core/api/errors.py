@@ -2,8 +2,9 @@
 
 Every failure answers ``{"error": {"code", "message", "field", "details"}}``: service errors
 (``TierdeskError``) by their status, field and details; ninja's validation errors as 422 naming
-the field path; an unparsable body as 400; authentication as 401; throttling as 429. Server
-errors are logged with their traceback and answer without one.
+the field path (404 when only the path's ids are wrong: they name nothing); an unparsable body
+as 400; authentication as 401; throttling as 429. Server errors are logged with their traceback
+and answer without one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CODES = {
     404: "not_found",
     405: "invalid",
     409: "conflict",
-    413: "invalid",
+    413: "too_large",
     422: "invalid",
     429: "throttled",
 }
@@ -84,6 +85,10 @@ def on_tierdesk_error(request: HttpRequest, exc: TierdeskError) -> Handled:
 
 
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> Handled:
+    # An id in the path that is no id (``/contacts/0``, 20 digits) names nothing: 404, as any
+    # id that names nothing the caller may see.
+    if exc.errors and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors):
+        return 404, error_body("not_found", "Not found."), {}
     return 422, validation_body(exc.errors), {}
 
 

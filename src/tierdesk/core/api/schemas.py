@@ -6,18 +6,59 @@ so serializing a page costs no queries; the schemas describe it for validation a
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, StrictBool
 
 from tierdesk.core.api.errors import ErrorOut
+from tierdesk.core.text import MAX_INT, MAX_PAGE, MAX_SEARCH, parse_int
 
 # Every 4xx answers with the one error shape; declared so the OpenAPI document shows it.
-ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ErrorOut}
+ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 413, 422, 429}): ErrorOut}
 MAX_PAGE_SIZE = 100
+
+
+# ---- strict input types ---------------------------------------------------------------------
+# pydantic's own parsing is lax: ``true`` is 1, ``"5.0"``, ``" 5 "`` and ``"1_000"`` are
+# numbers, ``0.5`` is an instant in 1970, and an integer of any size passes until the database
+# refuses it. Every number the API reads goes through ``core.text.parse_int`` instead.
+
+
+def whole_number(value: Any) -> int:
+    number = parse_int(value, low=-MAX_INT) if not isinstance(value, str) else parse_int(value)
+    if number is None:
+        raise ValueError(f"must be a whole number from 0 to {MAX_INT}, written with digits 0-9")
+    return number
+
+
+def instant(value: Any) -> datetime:
+    """An ISO 8601 date and time; without an offset it is UTC."""
+    parsed: datetime | None = value if isinstance(value, datetime) else None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-01-31T09:00:00Z")
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+# The bounds first, the parser after: a before-validator wraps what precedes it, so it runs
+# first, and the bounds stay in the schema (and the OpenAPI document) as minimum and maximum.
+Id = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT), BeforeValidator(whole_number)]
+Instant = Annotated[datetime, BeforeValidator(instant)]
+Flag = StrictBool
+Slug = Annotated[str, Field(min_length=1, max_length=100)]
+SearchText = Annotated[str, Field(max_length=MAX_SEARCH)]
 
 
 class In(Schema):
@@ -27,8 +68,10 @@ class In(Schema):
 
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_SIZE)
+    page: Annotated[int, BeforeValidator(whole_number)] = Field(1, ge=1, le=MAX_PAGE)
+    page_size: Annotated[int, BeforeValidator(whole_number)] = Field(
+        settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_SIZE
+    )
 
 
 class PageOut(Schema):

@@ -20,6 +20,7 @@ from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
 from tierdesk.desk.models import QueueView, SavedView
+from tierdesk.notifications.selectors import escalated_to
 from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
@@ -79,8 +80,11 @@ def _view_filter(principal: Principal, view: str) -> Q:
         # Soon: a warning, a breach or an escalation step comes within the horizon.
         QueueView.BREACHING: Q(sla_next_check_at__lte=now() + BREACHING_HORIZON),
         QueueView.WAITING: Q(status=Status.PENDING, pending_reason__in=WAITING_REASONS),
-        QueueView.ESCALATED: Q(support_level=max(level, 2))
-        & (mine | (Q(assignee__isnull=True) & my_teams)),
+        # At my level (mine, or my team's unassigned), or a chain step or escalation named me.
+        QueueView.ESCALATED: (
+            Q(support_level=max(level, 2)) & (mine | (Q(assignee__isnull=True) & my_teams))
+        )
+        | escalated_to(principal.user_id),
         QueueView.ALL: Q(),
     }
     return conditions[QueueView(view)]

@@ -5,9 +5,11 @@ decide with the same code (``deciding``).
 1. The raw bytes are stored first, in their own committed transaction, under a unique key (the
    Message-ID, else the SHA-256): nothing is lost if processing fails, and a second delivery of
    the same message finds the row and does nothing twice.
-2. Processing runs in a second transaction that locks the row (``intake``): loop and bounce
-   checks, the sender, the ticket (by our signed Message-IDs, then by a ``[TD-1042]`` tag from
-   people on the ticket), then one ticket service call; the acknowledgement is queued in the
+2. Between the two, who sent it is checked (``verifying``: DKIM, SPF, DMARC; DNS never runs
+   inside a write transaction). Processing runs in a second transaction that locks the row
+   (``intake``): reports and auto-replies, the sender and the mailbox's trust in it
+   (``trust``), the thread (``threads``: the ticket its ids or ``[TD-1042]`` tag name, for its
+   participants only), then one ticket service call; the acknowledgement is queued in the
    same transaction (the worker renders and sends it after commit).
 3. A failure rolls the ticket work back and marks the stored message ``failed`` with its error;
    an admin retries it (``mail_retry``) once the cause is fixed.
@@ -15,9 +17,6 @@ decide with the same code (``deciding``).
 
 from tierdesk.mail.services.deciding import (
     decide,
-    find_ticket,
-    is_on_ticket,
-    known_tickets,
     mailbox_for,
     new_body,
     reply_body,
@@ -42,6 +41,13 @@ from tierdesk.mail.services.results import (
     Lookups,
     Outcome,
 )
+from tierdesk.mail.services.threads import (
+    Thread,
+    find_ticket,
+    is_on_ticket,
+    known_tickets,
+    thread_of,
+)
 
 __all__ = [
     "FIRST_MESSAGE",
@@ -50,6 +56,7 @@ __all__ = [
     "IngestResult",
     "Lookups",
     "Outcome",
+    "Thread",
     "decide",
     "duplicate_of",
     "find_ticket",
@@ -67,4 +74,5 @@ __all__ = [
     "process_locked",
     "reply_body",
     "result_of",
+    "thread_of",
 ]

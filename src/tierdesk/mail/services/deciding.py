@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -13,24 +12,29 @@ from django.conf import settings
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.core.errors import TierdeskError
 from tierdesk.mail import parsing
-from tierdesk.mail.bounces import bounce_handle
+from tierdesk.mail.addresses import plain
+from tierdesk.mail.bounces import bounce_handle, unmatched_keep
 from tierdesk.mail.loopguard import Verdict, classify
 from tierdesk.mail.models import (
     InboundMessage,
     IntakeAction,
     Mailbox,
     OutboundKind,
+    SenderCheck,
+    UnmatchedKind,
 )
 from tierdesk.mail.outbound import acknowledgement_row, outbound_queue, outbound_queue_rows
 from tierdesk.mail.quoting import strip_quoted, strip_quoted_html
 from tierdesk.mail.senders import Sender, contact_for_stranger, sender_resolve
 from tierdesk.mail.services.results import FIRST_MESSAGE, NO_SUBJECT, NO_TEXT, Lookups, Outcome
-from tierdesk.mail.threading import loop_id, ticket_pk_from_thread
+from tierdesk.mail.services.threads import Thread, thread_of
+from tierdesk.mail.services.trust import UNVERIFIED, distrust, emergency_doubt
+from tierdesk.mail.threading import loop_id
 from tierdesk.tickets import policies as ticket_policies
 from tierdesk.tickets import services as tickets
-from tierdesk.tickets.domain import ticket_id_from_reference
 from tierdesk.tickets.models import BodyFormat, Channel, Message, Ticket
 from tierdesk.tickets.services import UnitOfWork
+from tierdesk.tickets.services.messages import link_follow_up
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +58,70 @@ def decide(
 def _outcome(
     inbound: InboundMessage, parsed: parsing.ParsedMail, mailbox: Mailbox | None, lookups: Lookups
 ) -> Outcome:
+    if parsed.report_format:  # a delivery report never opens a ticket
+        action, reason, ticket = bounce_handle(inbound, parsed, lookups.work)
+        return Outcome(action, reason, ticket)
     verdict = classify(
         parsed.headers, subject=parsed.subject, sender=parsed.from_address, own_loop_id=loop_id()
     )
-    if parsed.is_report and (parsed.delivery_status or parsed.bounced_message_id):
-        action, reason, ticket = bounce_handle(inbound, parsed)
-        return Outcome(action, reason, ticket)
+    sender = sender_resolve(parsed.from_address, parsed.from_name, known=lookups.contacts)
     if verdict.noise:
-        ticket = Ticket.objects.filter(pk=ticket_pk_from_thread(parsed.thread_ids) or 0).first()
-        return Outcome(IntakeAction.IGNORED, verdict.reason, ticket)
+        return _noise(inbound, parsed, sender, verdict, lookups)
     if inbound.truncated:
         return _too_large(inbound, parsed, verdict, mailbox)
-    sender = sender_resolve(parsed.from_address, parsed.from_name, known=lookups.contacts)
-    ticket = find_ticket(parsed, sender, known=lookups.tickets)
-    if ticket is not None:
-        return _append(inbound, parsed, sender, ticket, lookups.work)
-    return _open(inbound, parsed, sender, verdict, mailbox, lookups)
+    thread = thread_of(parsed, sender, known=lookups.tickets, threaded=lookups.threaded)
+    doubt = distrust(parsed, sender, mailbox)
+    if thread.ticket is not None:
+        if doubt:
+            return _unverified(parsed, sender, thread.ticket, doubt, lookups.work)
+        return _append(inbound, parsed, sender, thread.ticket, lookups.work)
+    if doubt and sender.is_agent:
+        return Outcome(IntakeAction.REJECTED, f"{doubt}; it belongs to no ticket")
+    return _open(inbound, parsed, sender, verdict, mailbox, lookups, thread=thread, doubt=doubt)
+
+
+def _noise(
+    inbound: InboundMessage,
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    verdict: Verdict,
+    lookups: Lookups,
+) -> Outcome:
+    """An auto-reply: a silent internal note on the ticket it answers, else kept for review;
+    our own mail coming back is simply dropped."""
+    if verdict.reason == "our own mail came back":
+        return Outcome(IntakeAction.IGNORED, verdict.reason)
+    thread = thread_of(parsed, sender, known=lookups.tickets, threaded=lookups.threaded)
+    ticket = thread.ticket or thread.original
+    if ticket is None:
+        unmatched_keep(inbound, kind=UnmatchedKind.AUTO_REPLY, recipient=sender.address,
+                       detail=f"{verdict.reason}: {parsed.subject}")  # fmt: skip
+        return Outcome(IntakeAction.UNMATCHED, f"{verdict.reason}; answers no ticket")
+    body, _format = reply_body(parsed)
+    note = tickets.ticket_note(
+        actor=SYSTEM, ticket=ticket, body_format=BodyFormat.PLAIN, work=lookups.work,
+        body=f"Automatic mail from {sender.label or 'an unknown sender'} ({verdict.reason}):"
+        f"\n\n{body[:4000]}",
+    )  # fmt: skip
+    return Outcome(IntakeAction.IGNORED, f"{verdict.reason}; noted on {ticket.reference}",
+                   ticket, note)  # fmt: skip
+
+
+def _unverified(
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    ticket: Ticket,
+    doubt: str,
+    work: UnitOfWork | None,
+) -> Outcome:
+    """Mail that may not speak for its sender: kept as an internal note, nothing sent on."""
+    body, _format = reply_body(parsed)
+    note = tickets.ticket_note(
+        actor=SYSTEM, ticket=ticket, body_format=BodyFormat.PLAIN, work=work,
+        body=f"{UNVERIFIED.upper()}: {doubt}.\nFrom: {sender.label}\n\n{body}",
+    )  # fmt: skip
+    return Outcome(IntakeAction.APPENDED, f"unverified: {doubt}; kept as an internal note",
+                   ticket, note)  # fmt: skip
 
 
 def _mailbox_for(addresses: list[str], lookups: Lookups) -> Mailbox | None:
@@ -81,79 +133,11 @@ def _mailbox_for(addresses: list[str], lookups: Lookups) -> Mailbox | None:
 
 def mailbox_for(addresses: list[str]) -> Mailbox | None:
     """The mailbox the mail was sent to (an emergency box wins), else the default mailbox."""
-    boxes = list(Mailbox.objects.filter(address__in=addresses[:50], is_active=True))
+    wanted = list(dict.fromkeys([*addresses[:50], *(plain(a) for a in addresses[:50])]))
+    boxes = list(Mailbox.objects.filter(address__in=wanted, is_active=True))
     if boxes:
         return sorted(boxes, key=lambda box: (not box.is_emergency, box.pk))[0]
     return Mailbox.objects.filter(is_default=True, is_active=True).order_by("id").first()
-
-
-def find_ticket(
-    parsed: parsing.ParsedMail, sender: Sender, *, known: dict[int, Ticket | None] | None = None
-) -> Ticket | None:
-    """Our signed Message-IDs first; then a Message-ID of earlier mail on a ticket, or the
-    subject tag, but those only from the requester, people on the ticket, or agents.
-    ``known``: tickets looked up beforehand (``known_tickets``); others are looked up here."""
-    pk = ticket_pk_from_thread(parsed.thread_ids)
-    if pk is not None:
-        ticket = _ticket(pk, known)
-        if ticket is not None:
-            return ticket
-    candidates: list[int] = []
-    if parsed.thread_ids:
-        candidates += InboundMessage.objects.filter(
-            message_id__in=parsed.thread_ids[:20], ticket__isnull=False
-        ).values_list("ticket_id", flat=True)[:5]
-    candidates += _tagged(parsed)
-    for candidate in dict.fromkeys(candidates):
-        ticket = _ticket(candidate, known)
-        if ticket is not None and is_on_ticket(sender, ticket):
-            return ticket
-    return None
-
-
-def known_tickets(mails: Iterable[parsing.ParsedMail]) -> dict[int, Ticket | None]:
-    """The tickets many mails name by our Message-IDs or subject tags, in one query, for
-    ``find_ticket``; an id that is no ticket maps to ``None``. (Ids from other people's
-    Message-IDs need a lookup of stored mail: ``find_ticket`` makes it when it comes to it.)"""
-    wanted: set[int] = set()
-    for parsed in mails:
-        pk = ticket_pk_from_thread(parsed.thread_ids)
-        wanted.update(_tagged(parsed) + ([pk] if pk is not None else []))
-    if not wanted:
-        return {}
-    # A number past the 64-bit range (a made-up subject tag) is no ticket: not asked for
-    # (SQLite's driver refuses such a number).
-    found = Ticket.objects.in_bulk([pk for pk in wanted if -(2**63) <= pk < 2**63])
-    return {pk: found.get(pk) for pk in wanted}
-
-
-def _tagged(parsed: parsing.ParsedMail) -> list[int]:
-    """The ticket ids of the subject's ``[TD-1042]`` tags."""
-    numbers = parsing.ticket_tags(parsed.subject, settings.TIERDESK_TICKET_PREFIX)
-    return [pk for pk in map(ticket_id_from_reference, numbers) if pk is not None]
-
-
-def _ticket(pk: int, known: dict[int, Ticket | None] | None) -> Ticket | None:
-    # No select_related: the checks and the reply read only the ticket's own columns (a
-    # partner agent's check loads the organization when it needs it).
-    if known is not None and pk in known:
-        return known[pk]
-    return Ticket.objects.filter(pk=pk).first()
-
-
-def is_on_ticket(sender: Sender, ticket: Ticket) -> bool:
-    """The requester, a contact who wrote on the ticket, or an agent who may see it."""
-    if sender.is_agent:
-        return ticket_policies.can(sender.agent_user, ticket_policies.VIEW, ticket)
-    contact = sender.contact
-    if contact is not None:
-        if ticket.reporter_id == contact.pk:
-            return True
-        if Message.objects.filter(ticket=ticket, author_contact=contact).exists():
-            return True
-    if not sender.address:
-        return False
-    return InboundMessage.objects.filter(ticket=ticket, from_address=sender.address).exists()
 
 
 # ---- the three outcomes that touch tickets -------------------------------------------------
@@ -195,6 +179,9 @@ def _open(
     verdict: Verdict,
     mailbox: Mailbox | None,
     lookups: Lookups,
+    *,
+    thread: Thread,
+    doubt: str,
 ) -> Outcome:
     if sender.is_agent:
         reason = f"{sender.label} is an agent and the mail belongs to no ticket"
@@ -216,11 +203,45 @@ def _open(
         message = ticket.opening_message or ticket.messages.get()
         _attach(actor, message, parsed, lookups.work)
     reason = ("emergency " if emergency else "") + f"from {sender.label}"
+    reason += _marks(parsed, sender, ticket, mailbox, lookups, thread=thread, doubt=doubt,
+                     emergency=emergency)  # fmt: skip
     if verdict.automatic:
         reason += f"; no acknowledgement: {verdict.reason}"
-    else:
+    elif not doubt:
         _acknowledge(inbound, parsed, ticket, contact.email, mailbox, lookups)
     return Outcome(IntakeAction.CREATED, reason, ticket, message)
+
+
+def _marks(
+    parsed: parsing.ParsedMail,
+    sender: Sender,
+    ticket: Ticket,
+    mailbox: Mailbox | None,
+    lookups: Lookups,
+    *,
+    thread: Thread,
+    doubt: str,
+    emergency: bool,
+) -> str:
+    """What a new ticket carries beyond its mail: the link to the ticket its thread named (the
+    sender is not on it), and the "unverified" flag; the words added to the intake's reason."""
+    added = ""
+    if thread.original is not None:
+        link_follow_up(SYSTEM, thread.original, ticket, lookups.work)
+        added += f"; linked to {thread.original.reference} (the sender is not on it)"
+    checks_off = mailbox is not None and mailbox.sender_check == SenderCheck.OFF
+    if emergency and not doubt:
+        known = sender.contact is not None
+        doubt = emergency_doubt(parsed, known_sender=known) if not checks_off or not known else ""
+    if doubt:
+        tickets.ticket_note(
+            actor=SYSTEM, ticket=ticket, body_format=BodyFormat.PLAIN, work=lookups.work,
+            body=f"{UNVERIFIED.upper()}: {doubt}. Confirm with the customer before acting on "
+            "this ticket; no acknowledgement was sent." if not emergency else
+            f"{UNVERIFIED.upper()}: {doubt}. Confirm the emergency with the customer.",
+        )  # fmt: skip
+        added += f"; {UNVERIFIED.lower()}: {doubt}"
+    return added
 
 
 def _acknowledge(

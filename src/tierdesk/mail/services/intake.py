@@ -20,6 +20,7 @@ from tierdesk.mail.models import (
 )
 from tierdesk.mail.services.deciding import decide
 from tierdesk.mail.services.results import FIRST_MESSAGE, IngestResult, Lookups, Outcome
+from tierdesk.mail.verifying import authenticate_all
 from tierdesk.tickets.domain import reference
 from tierdesk.tickets.models import Message
 
@@ -43,6 +44,7 @@ def mail_ingest(
         return duplicate_of(inbound)
     if inbound.truncated:
         parsed = parsing.parse(bytes(inbound.raw))
+    authenticate(raw, parsed)
     return inbound_process(inbound, parsed, recipients=list(recipients))
 
 
@@ -63,6 +65,8 @@ def inbound_row(
         raw=parsing.header_block(raw) if truncated else raw, size=len(raw), truncated=truncated,
         sha256=parsing.sha256(raw), message_id=parsed.message_id[:250],
         from_address=parsed.from_address, subject=parsed.subject, received_at=now(),
+        to_cc=f" {' '.join(parsed.to_cc[:100])} " if parsed.to_cc else "",
+        sender_notes="\n".join(parsed.sender_patterns)[:2000],
     )  # fmt: skip
 
 
@@ -109,11 +113,20 @@ def process_locked(
     """Decide what the (locked) stored message is and record it; the caller's transaction
     makes the ticket work, the acknowledgement and the stored outcome one."""
     outcome = decide(inbound, parsed, recipients, lookups)
+    if parsed.authentication is not None:
+        outcome.authentication = parsed.authentication.summary
+    if outcome.ticket is not None and parsed.message_id:
+        lookups.threaded[parsed.message_id] = outcome.ticket.pk
     if lookups.finished is None:
         _finish(inbound, outcome)
     else:
         lookups.finished.append((inbound, outcome))
     return outcome
+
+
+def authenticate(raw: bytes, parsed: parsing.ParsedMail) -> None:
+    """Check who sent the mail, outside any write transaction (DNS may take its timeout)."""
+    authenticate_all([(raw, parsed)])
 
 
 def result_of(inbound: InboundMessage, outcome: Outcome) -> IngestResult:
@@ -148,7 +161,10 @@ def mail_retry(*, actor: Any, inbound: InboundMessage) -> IngestResult:
     if inbound.status == InboundStatus.PROCESSED:
         return IngestResult(IntakeAction.DUPLICATE, _reference(inbound.ticket_id),
                             "already processed", inbound.pk)  # fmt: skip
-    return inbound_process(inbound, parsing.parse(bytes(inbound.raw)))
+    raw = bytes(inbound.raw)
+    parsed = parsing.parse(raw)
+    authenticate(raw, parsed)
+    return inbound_process(inbound, parsed)
 
 
 def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
@@ -161,7 +177,7 @@ def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
     InboundMessage.objects.filter(pk=inbound.pk).update(
         status=InboundStatus.PROCESSED, action=outcome.action, reason=outcome.reason[:2000],
         ticket=outcome.ticket, ticket_message=message, processed_at=now(), error="",
-        attempts=inbound.attempts + 1, **changes,
+        attempts=inbound.attempts + 1, authentication=outcome.authentication, **changes,
     )  # fmt: skip
 
 

@@ -47,6 +47,8 @@ class Outcome:
     message: Message | str | None = None
     # The mailbox found for a message stored without one.
     mailbox: Mailbox | None = None
+    # What the sender's authentication said (stored on the message).
+    authentication: str = ""
 
 
 @dataclass
@@ -67,6 +69,9 @@ class Lookups:
     acknowledgements: list[OutboundMail] | None = None
     # A batch also writes its messages' outcomes at its end (one UPDATE); ``None``: at once.
     finished: list[tuple[InboundMessage, Outcome]] | None = None
+    # Message-IDs of this run's mails and the tickets they went to: a later mail of the same
+    # batch that answers one joins that ticket (the stored rows are updated only at the end).
+    threaded: dict[str, int] = field(default_factory=dict)
     # A batch's unit of work, handed to every ticket service it calls: the replies' histories
     # and the senders' plans read once, the search documents written once at its end.
     work: UnitOfWork | None = None

@@ -8,7 +8,7 @@ transaction commits. Ticket writes the SLA engine causes (the sweep, a plan chan
 here too. A batch hands its ``UnitOfWork`` to the services it calls.
 """
 
-from tierdesk.tickets.services.attachments import attachment_add
+from tierdesk.tickets.services.attachments import StoredFile, attachment_add, attachment_store
 from tierdesk.tickets.services.contact_log import ContactLog, ticket_log_contact
 from tierdesk.tickets.services.lifecycle import (
     ticket_assign,
@@ -33,8 +33,10 @@ from tierdesk.tickets.services.unit import UnitOfWork
 
 __all__ = [
     "ContactLog",
+    "StoredFile",
     "UnitOfWork",
     "attachment_add",
+    "attachment_store",
     "organization_plans_refresh",
     "sla_sweep",
     "ticket_assign",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from dataclasses import dataclass
 from functools import cache
 from typing import IO, Any
 
@@ -24,42 +25,65 @@ from tierdesk.tickets.services.unit import UnitOfWork
 CHUNK = 64 * 1024
 
 
-def attachment_add(
-    *,
-    actor: Any,
-    ticket: Ticket,
-    stream: IO[bytes],
-    filename: str,
-    content_type: str = "",
-    message: Message | None = None,
-    fact: str = "",
-    internal: bool = False,
-    work: UnitOfWork | None = None,
-) -> Attachment:
-    """A file on the ticket (and on ``message``, when it came with one); ``work``: the unit of
-    work of a batch this is part of."""
-    check(actor, Action.ATTACH, ticket)
-    if fact and fact not in Fact.values:
-        raise InvalidInput(f"Unknown fact {fact!r}.", field="fact")
-    if internal and not principal_of(actor).is_staff_side:
-        raise InvalidInput("Only support staff add internal attachments.", field="internal")
+@dataclass(frozen=True)
+class StoredFile:
+    """A file hashed, measured and stored under its hash, ready to become an attachment."""
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    path: str
+
+
+def attachment_store(*, stream: IO[bytes], filename: str, content_type: str = "") -> StoredFile:
+    """The slow part of an attachment (reading, hashing, writing the file), done before any
+    transaction opens: on SQLite a transaction holds the one write lock while it lasts. A face
+    that adds files in its own transaction stores them with this first."""
     name = safe_filename(filename)
     digest, size = _hash_and_measure(stream)
     limit = settings.TIERDESK_ATTACHMENT_MAX_BYTES
     if size > limit:
         raise InvalidInput(f"{name} is {size:,} bytes; the limit is {limit:,} bytes.", field="file")
     content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    path = _store_file(Attachment(filename=name, size=size, sha256=digest), stream)
+    return StoredFile(name, content_type[:100], size, digest, path)
+
+
+def attachment_add(
+    *,
+    actor: Any,
+    ticket: Ticket,
+    stream: IO[bytes] | None = None,
+    filename: str = "",
+    content_type: str = "",
+    stored: StoredFile | None = None,
+    message: Message | None = None,
+    fact: str = "",
+    internal: bool = False,
+    work: UnitOfWork | None = None,
+) -> Attachment:
+    """A file on the ticket (and on ``message``, when it came with one), from ``stream`` or
+    already ``stored`` (``attachment_store``); ``work``: the unit of work of a batch this is
+    part of."""
+    check(actor, Action.ATTACH, ticket)
+    if fact and fact not in Fact.values:
+        raise InvalidInput(f"Unknown fact {fact!r}.", field="fact")
+    if internal and not principal_of(actor).is_staff_side:
+        raise InvalidInput("Only support staff add internal attachments.", field="internal")
+    if stored is None:
+        assert stream is not None, "attachment_add needs a stream or a stored file"
+        stored = attachment_store(stream=stream, filename=filename, content_type=content_type)
     at = now()
     attachment = Attachment(
-        ticket=ticket, message=message, filename=name, content_type=content_type[:100],
-        size=size, sha256=digest, fact=fact, is_internal=internal,
-        uploaded_by_id=getattr(actor, "pk", None), created_at=at,
+        ticket=ticket, message=message, file=stored.path, filename=stored.name,
+        content_type=stored.content_type, size=stored.size, sha256=stored.sha256, fact=fact,
+        is_internal=internal, uploaded_by_id=getattr(actor, "pk", None), created_at=at,
     )  # fmt: skip
     # No savepoint inside a caller's transaction (the composer's post, the mail intake): those
     # callers roll their whole unit back on an error, and the checks above come first.
     with transaction.atomic(savepoint=False):
-        _store_file(attachment, stream)
-        data: dict[str, Any] = {"filename": name, "size": size, "fact": fact}
+        data: dict[str, Any] = {"filename": stored.name, "size": stored.size, "fact": fact}
         if not _insert_with_event(attachment, actor, data, work):
             insert(attachment)
             record(
@@ -69,18 +93,18 @@ def attachment_add(
     return attachment
 
 
-def _store_file(attachment: Attachment, stream: IO[bytes]) -> None:
+def _store_file(attachment: Attachment, stream: IO[bytes]) -> str:
     """Write the file under its content hash, or point at the one already there: the same
     bytes (a signature's logo on every mail, a log sent twice) are stored once. A file of
     another size under that name was cut short (a crash mid-write) and is not reused: the
-    storage then picks a fresh name, as for any clash."""
+    storage then picks a fresh name, as for any clash. Returns the stored name."""
     field = attachment.file
     path = field.field.generate_filename(attachment, attachment.filename)
     if field.storage.exists(path) and field.storage.size(path) == attachment.size:
-        field.name = path
-        return
+        return str(path)
     stream.seek(0)
     field.save(attachment.filename, File(stream), save=False)
+    return str(field.name)
 
 
 def _insert_with_event(

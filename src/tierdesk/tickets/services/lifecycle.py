@@ -312,13 +312,14 @@ def ticket_resolve(*, actor: Any, ticket: Ticket, summary: str) -> Ticket:
     return ticket
 
 
-def ticket_close(*, actor: Any, ticket: Ticket) -> Ticket:
-    """The reporter confirms the resolution (or support closes it after the waiting period)."""
+def ticket_close(*, actor: Any, ticket: Ticket, auto: bool = False) -> Ticket:
+    """The reporter confirms the resolution (or, ``auto``, the plan's waiting period ran out)."""
     check(actor, Action.CLOSE, ticket)
     at = now()
     with transaction.atomic():
         closed = {"status": TARGET[Action.CLOSE], "closed_at": at}
-        change_and_record(ticket, EventKind.CLOSED, actor, closed, at=at)
+        data: dict[str, Any] = {"auto": True} if auto else {}
+        change_and_record(ticket, EventKind.CLOSED, actor, closed, at=at, **data)
     return ticket
 
 

@@ -73,8 +73,9 @@ def ticket_reply(
     data: dict[str, Any] = {"by_agent": by_agent}
     if changes.get("status"):
         data["status"] = [ticket.status, new_status]
+    # Rendered before the transaction: on SQLite it holds the one write lock while it lasts.
+    message = _new_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
     with _all_or_nothing():
-        message = _new_message(ticket, actor, body, body_format, MessageKind.PUBLIC, channel, at)
         if not _reply_in_one_statement(ticket, message, actor, changes, at, data, work):
             insert(message)
             change_and_record(
@@ -97,10 +98,10 @@ def ticket_note(
     check(actor, Action.NOTE, ticket)
     _check_body(body, body_format)
     at = now()
+    message = _new_message(
+        ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
+    )
     with _all_or_nothing():
-        message = _new_message(
-            ticket, actor, body, body_format, MessageKind.INTERNAL, Channel.PORTAL, at
-        )
         insert(message)
         record(ticket, EventKind.NOTED, actor, at, work=work, message=message.pk)
         reindex(ticket, work)
@@ -220,21 +221,24 @@ def _follow_up(
     channel: str,
     work: UnitOfWork | None,
 ) -> Message:
-    follow_up = ticket_open(
-        actor=actor,
-        organization=closed.organization,
-        reporter=closed.reporter,
-        subject=closed.subject,
-        body=body,
-        body_format=body_format,
-        type=closed.type,
-        channel=channel,
-        category=closed.category,
-        product=closed.product,
-        work=work,
-    )
-    link_follow_up(actor, closed, follow_up, work)
-    return follow_up.messages.get()
+    # The new ticket and its links to the closed one commit together (the opening's Markdown is
+    # rendered inside this rare path's transaction).
+    with _all_or_nothing():
+        follow_up = ticket_open(
+            actor=actor,
+            organization=closed.organization,
+            reporter=closed.reporter,
+            subject=closed.subject,
+            body=body,
+            body_format=body_format,
+            type=closed.type,
+            channel=channel,
+            category=closed.category,
+            product=closed.product,
+            work=work,
+        )
+        link_follow_up(actor, closed, follow_up, work)
+        return follow_up.messages.get()
 
 
 def link_follow_up(

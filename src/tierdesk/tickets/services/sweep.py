@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from tierdesk.accounts.models import Agent, Notification
 from tierdesk.accounts.principal import SYSTEM
+from tierdesk.accounts.services import notifications_raise
 from tierdesk.core.clock import now
 from tierdesk.sla import sweep
 from tierdesk.sla.models import EscalationStep, Plan
@@ -22,6 +23,9 @@ from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 from tierdesk.tickets.services.base import EventPlan, events_written, plan_event
 from tierdesk.tickets.services.lifecycle import ticket_escalate, ticket_set_priority
 from tierdesk.tickets.services.unit import histories_of
+
+# What a won alert announces: the ticket, the action, its plan, and when its clock breaches.
+Announcement = tuple[Any, PlannedAction, Plan | None, datetime | None]
 
 
 def sla_sweep(
@@ -56,11 +60,14 @@ def _sweep_batch(batch_size: int, at: datetime) -> int:
             return 0
         taken = sweep.due_tickets(tickets, histories_of([t.pk for t in tickets]), at)
         won = sweep.record_alerts(taken, at)
-        announcements: list[tuple[Any, PlannedAction, Plan | None]] = []
+        announcements: list[Announcement] = []
         stored: list[tuple[int, datetime | None, dict[str, Any]]] = []
         for item in taken:
             mine = item.won(won)
-            announcements += [(item.ticket, action, item.clocks.plan) for action in mine]
+            announcements += [
+                (item.ticket, action, item.clocks.plan, _breached_at(item.clocks, action))
+                for action in mine
+            ]
             raising = sweep.raising_steps(mine)
             for step in raising:
                 _raise(item.ticket, step)
@@ -111,12 +118,17 @@ def _cast(name: str) -> str:
     return str(Ticket._meta.get_field(name).cast_db_type(connection))  # type: ignore[union-attr]
 
 
-def _announce(announcements: list[tuple[Any, PlannedAction, Plan | None]], at: datetime) -> None:
+def _breached_at(clocks: Any, action: PlannedAction) -> datetime | None:
+    result = clocks.results.get(action.metric)
+    return result.breached_at if result is not None else None
+
+
+def _announce(announcements: list[Announcement], at: datetime) -> None:
     """The events and notifications of every alert this worker won, in two inserts."""
     events: list[EventPlan] = []
     notifications: list[Notification] = []
     managers = _managers() if announcements else []
-    for ticket, action, sla_plan in announcements:
+    for ticket, action, sla_plan, breached_at in announcements:
         step = action.escalation
         data = {
             "metric": action.metric, "step": action.step, "cycle": action.cycle,
@@ -124,10 +136,10 @@ def _announce(announcements: list[tuple[Any, PlannedAction, Plan | None]], at: d
         }  # fmt: skip
         kind = EventKind(sweep.EVENT_KINDS[action.kind])
         events.append(plan_event(ticket, kind, SYSTEM, at, public=False, data=data))
-        notifications += _notifications(ticket, action, at, sla_plan, managers)
+        notifications += _notifications(ticket, action, at, sla_plan, managers, breached_at)
     TicketEvent.objects.bulk_create([planned.event for planned in events])
     events_written(events, clocks_stored=True)  # the sweep stores the clocks of its batch
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    notifications_raise(notifications)  # delivered by the notifications app's own job
 
 
 def _managers() -> list[Any]:
@@ -157,7 +169,12 @@ TITLES = {
 
 
 def _notifications(
-    ticket: Any, action: PlannedAction, at: datetime, plan: Plan | None, managers: list[Any]
+    ticket: Any,
+    action: PlannedAction,
+    at: datetime,
+    plan: Plan | None,
+    managers: list[Any],
+    breached_at: datetime | None,
 ) -> list[Notification]:
     title = TITLES[action.kind].format(
         ref=ticket.reference,
@@ -167,12 +184,21 @@ def _notifications(
         name=action.escalation.name if action.escalation else "",
     )
     key = f"sla:{ticket.pk}:{action.metric}:{action.cycle}:{action.kind}:{action.step}"
+    # What the mail shows (the clock, how late, the chain so far) is read back from this.
+    data = {
+        "metric": action.metric, "due_at": action.due_at.isoformat(), "cycle": action.cycle,
+        "step": action.step, "name": action.escalation.name if action.escalation else "",
+        "breached_at": breached_at.isoformat() if breached_at else None,
+    }  # fmt: skip
+    urgent = bool(ticket.is_emergency) or ticket.priority == 1
     return [
         Notification(
             recipient=user,
             ticket=ticket,
             kind=f"sla_{action.kind}",
             title=title[:255],
+            data=data,
+            urgent=urgent,
             dedupe_key=f"{key}:{user.pk}",
             created_at=at,
         )

@@ -1,8 +1,4 @@
-"""Tickets over HTTP: list, open, read, edit, talk, attach, and one endpoint per lifecycle action.
-
-Each endpoint parses, calls one selector or service with the caller, and serializes; the rules
-live in the services and policies. A ticket the caller may not see is 404, whoever owns it.
-"""
+"""Tickets, their conversation and files, and the categories, over HTTP."""
 
 from __future__ import annotations
 
@@ -11,46 +7,35 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse
-from django.urls import reverse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.responses import codes_2xx
 
-from tierdesk.accounts import selectors as accounts_selectors
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.api.renderers import json_response
-from tierdesk.core.api.schemas import ERRORS, PageParams, paginate
-from tierdesk.core.errors import Conflict, InvalidInput, NotFound
+from tierdesk.core.api.schemas import ERRORS, Id, PageParams, paginate
+from tierdesk.core.errors import InvalidInput, NotFound
+from tierdesk.core.text import MAX_NAME, parse_int
 from tierdesk.crm import selectors as crm_selectors
 from tierdesk.crm.policies import ACT_FOR
 from tierdesk.sla.explain import explain_data
 from tierdesk.sla.promise import ticket_promise
 from tierdesk.sla.schemas import promise_out
 from tierdesk.tickets import selectors, services
-from tierdesk.tickets.models import Category, Ticket
+from tierdesk.tickets.api.common import TICKET, location, team_named, ticket_named
+from tierdesk.tickets.models import Category, Channel
 from tierdesk.tickets.schemas import (
-    AssignIn,
     AttachmentOut,
     CategoryPage,
-    EscalateIn,
     EventOut,
-    HandBackIn,
-    ImpactActionIn,
     MessageIn,
     MessageOut,
-    PendIn,
-    PriorityIn,
-    ReopenIn,
-    ResolveIn,
-    ResumeIn,
-    RoundRobinIn,
     TicketCreateIn,
     TicketDetailOut,
     TicketOut,
     TicketPage,
     TicketQuery,
     TicketUpdateIn,
-    Versioned,
     attachment_out,
     category_out,
     event_out,
@@ -60,23 +45,6 @@ from tierdesk.tickets.schemas import (
 from tierdesk.tickets.services.opening import Impact
 
 router = Router(tags=["tickets"])
-TICKET = {200: TicketOut, **ERRORS}
-
-
-# ---- helpers --------------------------------------------------------------------------------
-
-
-def _ticket(request: ApiRequest, ref: str, version: int | None = None) -> Ticket:
-    """The ticket the caller may see; 409 if the client read an older version than this."""
-    ticket = selectors.ticket_get(user=request.auth, reference=ref)
-    if version is not None and version != ticket.version:
-        raise Conflict(
-            f"{ticket.reference} has changed since you read it (version {version}, now "
-            f"{ticket.version}); reload it and try again.",
-            field="version",
-            details={"current": ticket.version},
-        )
-    return ticket
 
 
 def _category(user: Any, key: int | str | None, field: str = "category") -> Category | None:
@@ -90,15 +58,8 @@ def _category(user: Any, key: int | str | None, field: str = "category") -> Cate
 
 
 def _id_or_slug(key: int | str) -> dict[str, Any]:
-    return {"pk": int(key)} if str(key).isdigit() else {"slug": str(key)}
-
-
-def _team(user: Any, pk: int | None) -> Any:
-    return None if pk is None else accounts_selectors.team_get(user=user, pk=pk)
-
-
-def _location(ticket: Ticket) -> str:
-    return reverse("api:ticket_get", kwargs={"ref": ticket.reference})
+    pk = parse_int(key, low=1)
+    return {"pk": pk} if pk is not None else {"slug": str(key)}
 
 
 # ---- tickets --------------------------------------------------------------------------------
@@ -167,20 +128,29 @@ def ticket_open(request: ApiRequest, payload: TicketCreateIn, response: HttpResp
         priority=payload.priority,
         is_emergency=payload.is_emergency,
         facts=payload.facts,
-        team=_team(user, payload.team),
+        team=team_named(user, payload.team),
     )
     created = json_response(ticket_out(ticket), status=201)
-    created["Location"] = _location(ticket)
+    created["Location"] = location(ticket)
     return created
 
 
 def _refuse_staff_fields(payload: TicketCreateIn) -> None:
-    # A contact's priority is refused by the service, as on every channel.
-    for field, why in (
-        ("reporter", "You report tickets for yourself."),
-        ("team", "Support decides which team takes the ticket."),
-    ):
-        if getattr(payload, field) is not None:
+    # A contact's priority is refused by the service, as on every channel. An emergency comes
+    # from the documented paths (a call, an emergency mailbox, "[Emergency]" in a mail's
+    # subject: docs/mail.md), not from a flag any script may set.
+    refused = (
+        ("reporter", payload.reporter is not None, "You report tickets for yourself."),
+        ("team", payload.team is not None, "Support decides which team takes the ticket."),
+        ("channel", payload.channel != Channel.API, "Tickets you open here come by the API."),
+        (
+            "is_emergency",
+            payload.is_emergency,
+            "Raise an emergency by phone or by mail with [Emergency] in the subject.",
+        ),
+    )
+    for field, sent, why in refused:
+        if sent:
             raise InvalidInput(why, field=field)
 
 
@@ -192,7 +162,7 @@ def _product(user: Any, key: int | str | None) -> Any:
 def ticket_get(request: ApiRequest, ref: str) -> Any:
     """One ticket with its conversation and timeline, as far as the caller may see them."""
     user = request.auth
-    ticket = _ticket(request, ref)
+    ticket = ticket_named(request, ref)
     return {
         **ticket_out(ticket),
         "promise": promise_out(ticket_promise(ticket)),
@@ -207,7 +177,7 @@ def ticket_get(request: ApiRequest, ref: str) -> Any:
 @router.patch("/tickets/{ref}", response=TICKET, url_name="ticket_update")
 def ticket_update(request: ApiRequest, ref: str, payload: TicketUpdateIn) -> Any:
     user = request.auth
-    ticket = _ticket(request, ref, payload.version)
+    ticket = ticket_named(request, ref, payload.version)
     sent = payload.model_dump(exclude_unset=True, exclude={"version"})
     if "category" in sent:
         sent["category"] = _category(user, sent["category"])
@@ -226,18 +196,18 @@ def ticket_update(request: ApiRequest, ref: str, payload: TicketUpdateIn) -> Any
 def ticket_sla(request: ApiRequest, ref: str) -> Any:
     """Each clock of the ticket explained: plan, target, pauses, business time used, remaining,
     due instant, state and the stretches of time that counted (as ``tierdesk sla explain``)."""
-    return explain_data(_ticket(request, ref))
+    return explain_data(ticket_named(request, ref))
 
 
 @router.get("/tickets/{ref}/events", response={200: list[EventOut], **ERRORS})
 def ticket_events(request: ApiRequest, ref: str) -> Any:
-    ticket = _ticket(request, ref)
+    ticket = ticket_named(request, ref)
     return [event_out(e) for e in selectors.ticket_events(user=request.auth, ticket=ticket)]
 
 
 @router.get("/tickets/{ref}/messages", response={200: list[MessageOut], **ERRORS})
 def ticket_messages(request: ApiRequest, ref: str) -> Any:
-    ticket = _ticket(request, ref)
+    ticket = ticket_named(request, ref)
     return [message_out(m) for m in selectors.ticket_messages(user=request.auth, ticket=ticket)]
 
 
@@ -245,7 +215,7 @@ def ticket_messages(request: ApiRequest, ref: str) -> Any:
 def ticket_reply(request: ApiRequest, ref: str, payload: MessageIn) -> Any:
     """A public reply. A contact's reply to a closed ticket lands on a new follow-up ticket:
     the message's ``ticket`` says which."""
-    ticket = _ticket(request, ref, payload.version)
+    ticket = ticket_named(request, ref, payload.version)
     message = services.ticket_reply(
         actor=request.auth, ticket=ticket, body=payload.body, body_format=payload.body_format,
         channel="api",
@@ -255,7 +225,7 @@ def ticket_reply(request: ApiRequest, ref: str, payload: MessageIn) -> Any:
 
 @router.post("/tickets/{ref}/notes", response={201: MessageOut, **ERRORS})
 def ticket_note(request: ApiRequest, ref: str, payload: MessageIn) -> Any:
-    ticket = _ticket(request, ref, payload.version)
+    ticket = ticket_named(request, ref, payload.version)
     message = services.ticket_note(
         actor=request.auth, ticket=ticket, body=payload.body, body_format=payload.body_format
     )
@@ -270,11 +240,11 @@ def attachment_add(
     request: ApiRequest,
     ref: str,
     file: UploadedFile = File(...),  # noqa: B008 - ninja's way to declare an upload
-    fact: str = Form(""),
+    fact: str = Form("", max_length=MAX_NAME),
     internal: bool = Form(False),
 ) -> Any:
     """Multipart upload; ``fact`` marks it as evidence (logs, screenshots) for escalation."""
-    ticket = _ticket(request, ref)
+    ticket = ticket_named(request, ref)
     attachment = services.attachment_add(
         actor=request.auth, ticket=ticket, stream=file, filename=file.name or "",
         content_type=file.content_type or "", fact=fact, internal=internal,
@@ -284,7 +254,7 @@ def attachment_add(
 
 @router.get("/tickets/{ref}/attachments", response={200: list[AttachmentOut], **ERRORS})
 def attachment_list(request: ApiRequest, ref: str) -> Any:
-    ticket = _ticket(request, ref)
+    ticket = ticket_named(request, ref)
     attachments = selectors.ticket_attachments(user=request.auth, ticket=ticket)
     return [attachment_out(a) for a in attachments]
 
@@ -295,7 +265,7 @@ def attachment_list(request: ApiRequest, ref: str) -> Any:
     url_name="attachment_download",
     openapi_extra={"responses": {200: {"description": "The file, as a download."}}},
 )
-def attachment_download(request: ApiRequest, ref: str, attachment_id: int) -> Any:
+def attachment_download(request: ApiRequest, ref: str, attachment_id: Id) -> Any:
     """The file as a download that a browser never renders: whatever was uploaded (HTML, SVG)
     cannot run as this site."""
     attachment = selectors.attachment_get(
@@ -321,132 +291,6 @@ def content_disposition(filename: str) -> str:
         f'attachment; filename="{ascii_name or "attachment"}"; '
         f"filename*=UTF-8''{quote(filename, safe='')}"
     )
-
-
-# ---- lifecycle actions: one endpoint per service; each answers with the ticket --------------
-
-# Actions without required fields accept an empty body (``curl -X POST .../close``).
-NO_FIELDS = Versioned.model_validate({})
-NO_ASSIGN_FIELDS = AssignIn.model_validate({})
-NO_ROUND_ROBIN_FIELDS = RoundRobinIn.model_validate({})
-NO_RESUME_FIELDS = ResumeIn.model_validate({})
-
-
-@router.post("/tickets/{ref}/assign", response=TICKET)
-def ticket_assign(request: ApiRequest, ref: str, payload: AssignIn = NO_ASSIGN_FIELDS) -> Any:
-    user = request.auth
-    ticket = _ticket(request, ref, payload.version)
-    assignee = None
-    if payload.assignee is not None:
-        assignee = accounts_selectors.agent_user_get(user=user, user_id=payload.assignee)
-    team = _team(user, payload.team)
-    return ticket_out(
-        services.ticket_assign(actor=user, ticket=ticket, assignee=assignee, team=team)
-    )
-
-
-@router.post("/tickets/{ref}/assign-round-robin", response=TICKET)
-def ticket_assign_round_robin(
-    request: ApiRequest, ref: str, payload: RoundRobinIn = NO_ROUND_ROBIN_FIELDS
-) -> Any:
-    user = request.auth
-    ticket = _ticket(request, ref, payload.version)
-    team = _team(user, payload.team)
-    return ticket_out(services.ticket_assign_round_robin(actor=user, ticket=ticket, team=team))
-
-
-@router.post("/tickets/{ref}/priority", response=TICKET)
-def ticket_set_priority(request: ApiRequest, ref: str, payload: PriorityIn) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(
-        services.ticket_set_priority(
-            actor=request.auth,
-            ticket=ticket,
-            priority=int(payload.priority),
-            reason=payload.reason,
-        )
-    )
-
-
-@router.post("/tickets/{ref}/impact", response=TICKET)
-def ticket_set_impact(request: ApiRequest, ref: str, payload: ImpactActionIn) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    impact = Impact(payload.affected, payload.total, payload.unit)
-    return ticket_out(services.ticket_set_impact(actor=request.auth, ticket=ticket, impact=impact))
-
-
-@router.post("/tickets/{ref}/escalate", response=TICKET)
-def ticket_escalate(request: ApiRequest, ref: str, payload: EscalateIn) -> Any:
-    """Up a level. From L1 the category's facts are needed: 422 ``missing_facts`` lists them."""
-    user = request.auth
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(
-        services.ticket_escalate(
-            actor=user,
-            ticket=ticket,
-            reason=payload.reason,
-            to_level=payload.to_level,
-            facts=payload.facts,
-            team=_team(user, payload.team),
-        )
-    )
-
-
-@router.post("/tickets/{ref}/hand-back", response=TICKET)
-def ticket_hand_back(request: ApiRequest, ref: str, payload: HandBackIn) -> Any:
-    user = request.auth
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(
-        services.ticket_hand_back(
-            actor=user,
-            ticket=ticket,
-            reason=payload.reason,
-            to_level=payload.to_level,
-            team=_team(user, payload.team),
-        )
-    )
-
-
-@router.post("/tickets/{ref}/pend", response=TICKET)
-def ticket_pend(request: ApiRequest, ref: str, payload: PendIn) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(
-        services.ticket_pend(
-            actor=request.auth, ticket=ticket, reason=payload.reason.value, note=payload.note
-        )
-    )
-
-
-@router.post("/tickets/{ref}/resume", response=TICKET)
-def ticket_resume(request: ApiRequest, ref: str, payload: ResumeIn = NO_RESUME_FIELDS) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(services.ticket_resume(actor=request.auth, ticket=ticket, note=payload.note))
-
-
-@router.post("/tickets/{ref}/resolve", response=TICKET)
-def ticket_resolve(request: ApiRequest, ref: str, payload: ResolveIn) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(
-        services.ticket_resolve(actor=request.auth, ticket=ticket, summary=payload.summary)
-    )
-
-
-@router.post("/tickets/{ref}/close", response=TICKET)
-def ticket_close(request: ApiRequest, ref: str, payload: Versioned = NO_FIELDS) -> Any:
-    ticket = _ticket(request, ref, payload.version)
-    return ticket_out(services.ticket_close(actor=request.auth, ticket=ticket))
-
-
-@router.post("/tickets/{ref}/reopen", response={200: TicketOut, 201: TicketOut, **ERRORS})
-def ticket_reopen(request: ApiRequest, ref: str, payload: ReopenIn, response: HttpResponse) -> Any:
-    """Reopen within the reopen window (200, the same ticket). After it, a follow-up ticket is
-    opened instead: 201 with its ``Location``, and its ``follow_up_of`` names this one."""
-    ticket = _ticket(request, ref, payload.version)
-    now_open = services.ticket_reopen(actor=request.auth, ticket=ticket, reason=payload.reason)
-    if now_open.pk == ticket.pk:
-        return ticket_out(now_open)
-    response["Location"] = _location(now_open)
-    return Status(201, ticket_out(now_open))
 
 
 # ---- categories -----------------------------------------------------------------------------

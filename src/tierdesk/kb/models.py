@@ -1,0 +1,132 @@
+"""The knowledge base (M4): sections in a tree, articles, their revisions and reviews.
+
+An article's text lives only in its revisions: every save writes a new one. The revision readers
+see is ``Article.published_revision``; work in progress is any later revision.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Manual(models.TextChoices):
+    ADMINISTRATORS = "administrators", "Administrators' manual"
+    APPLICATIONS = "applications", "Applications manual"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    CUSTOMERS = "customers", "Customers"
+    PARTNERS = "partners", "Partners"
+    INTERNAL = "internal", "Internal (agents only)"
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Verdict(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+
+
+class Section(models.Model):
+    """A category of the help centre; its owner team reviews and re-verifies its articles."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    manual = models.CharField(max_length=20, choices=Manual.choices)
+    owner_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="kb_sections", help_text="Its members with the reviewer permission review.",
+    )  # fmt: skip
+    verification_months = models.PositiveSmallIntegerField(
+        default=12, help_text="A published article is re-verified after this many months."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    tags = models.JSONField(default=list, blank=True)
+    products = models.ManyToManyField("crm.Product", blank=True, related_name="kb_articles")
+    published_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    source = models.CharField(
+        max_length=500, blank=True, help_text="The file name it was imported from, if any."
+    )
+    source_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of that file.")
+
+    class Meta:
+        ordering = ["slug"]
+        permissions = [
+            ("author_article", "May write knowledge-base articles"),
+            ("review_article", "May review knowledge-base articles of the sections of own teams"),
+        ]
+        indexes = [models.Index(fields=["state", "visibility"])]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Revision(models.Model):
+    """One saved state of an article. Never changed once written."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    summary = models.CharField(max_length=1000, blank=True)
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(help_text="The body rendered and sanitised.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="kb_revisions",
+    )  # fmt: skip
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="kb_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} r{self.number}"
+
+
+class Review(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="kb_reviews"
+    )
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} of {self.revision}"

@@ -1,0 +1,111 @@
+"""Who may read, write and review knowledge-base articles: one rule, two faces (M4).
+
+- Readers see articles **with a published revision** (and not archived: a later revision in
+  draft or in review does not hide the live one) whose visibility their role allows: anonymous
+  visitors public ones; contacts public and customers; partner agents also partners; vendor agents,
+  managers and admins every visibility, internal included.
+- Work in progress (drafts, revisions in review, archived articles) is seen only by the article's
+  authors (anyone who wrote one of its revisions) and its reviewers: members of the section's
+  owner team with the ``kb.review_article`` permission.
+- Writing takes ``kb.author_article`` and an agent; a reviewer may review, never their own
+  revision (the services check that, on the revision).
+
+``visible(user, action, queryset)`` narrows a queryset of articles; ``can(user, action, article)``
+answers for one. Both read the same facts, and ``tests/kb/test_policies.py`` checks that they
+agree for every persona.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from tierdesk.accounts.principal import Principal, Role, principal_of
+from tierdesk.kb.models import Article, Revision, State, Visibility
+
+READ = "read"  # the published text
+VIEW = "view"  # the article at all: published for its readers, work in progress for its workers
+WORK = "work"  # drafts and revisions in review: authors and reviewers
+REVIEW = "review"
+AUTHOR = "author"  # write: create articles, propose revisions of those one sees (group authoring)
+ACTIONS = frozenset({READ, VIEW, WORK, REVIEW, AUTHOR})
+
+AUTHOR_PERMISSION = "kb.author_article"
+REVIEW_PERMISSION = "kb.review_article"
+
+_READABLE: dict[Role, frozenset[str]] = {
+    Role.NOBODY: frozenset({Visibility.PUBLIC}),
+    Role.CONTACT: frozenset({Visibility.PUBLIC, Visibility.CUSTOMERS}),
+    Role.PARTNER_AGENT: frozenset({Visibility.PUBLIC, Visibility.CUSTOMERS, Visibility.PARTNERS}),
+}
+_ALL = frozenset(Visibility.values)
+
+
+def readable_visibilities(principal: Principal) -> frozenset[str]:
+    return _READABLE.get(principal.role, _ALL)
+
+
+def is_author(user: Any) -> bool:
+    principal = principal_of(user)
+    return principal.is_agent and user.has_perm(AUTHOR_PERMISSION)
+
+
+def _reviewer_teams(user: Any, principal: Principal) -> frozenset[int]:
+    if not principal.is_agent or not user.has_perm(REVIEW_PERMISSION):
+        return frozenset()
+    return principal.team_ids
+
+
+def visible(user: Any, action: str, queryset: QuerySet[Article]) -> QuerySet[Article]:
+    principal = principal_of(user)
+    if action not in ACTIONS:
+        return queryset.none()
+    if action == AUTHOR:
+        return visible(user, VIEW, queryset) if is_author(user) else queryset.none()
+    if action == REVIEW:
+        teams = _reviewer_teams(user, principal)
+        return queryset.filter(section__owner_team_id__in=teams)
+    read = Q(published_revision__isnull=False, visibility__in=readable_visibilities(principal))
+    read &= ~Q(state=State.ARCHIVED)
+    work = _work_q(user, principal)
+    scope = {READ: read, WORK: work, VIEW: read | work}[action]
+    return queryset.filter(scope)
+
+
+def can(user: Any, action: str, article: Article) -> bool:
+    principal = principal_of(user)
+    if action not in ACTIONS:
+        return False
+    if action == AUTHOR:
+        return is_author(user) and can(user, VIEW, article)
+    if action == REVIEW:
+        return article.section.owner_team_id in _reviewer_teams(user, principal)
+    read = _reads(principal, article)
+    if action == READ:
+        return read
+    work = _works_on(user, principal, article)
+    return work if action == WORK else read or work
+
+
+def _reads(principal: Principal, article: Article) -> bool:
+    if article.published_revision_id is None or article.state == State.ARCHIVED:
+        return False
+    return article.visibility in readable_visibilities(principal)
+
+
+def _work_q(user: Any, principal: Principal) -> Q:
+    teams = _reviewer_teams(user, principal)
+    scope = Q(section__owner_team_id__in=teams) if teams else Q(pk__in=[])
+    if principal.is_agent and principal.user_id is not None:
+        wrote = Revision.objects.filter(article=OuterRef("pk"), author_id=principal.user_id)
+        scope |= Q(Exists(wrote))
+    return scope
+
+
+def _works_on(user: Any, principal: Principal, article: Article) -> bool:
+    if article.section.owner_team_id in _reviewer_teams(user, principal):
+        return True
+    if not principal.is_agent or principal.user_id is None:
+        return False
+    return article.revisions.filter(author_id=principal.user_id).exists()

@@ -1,0 +1,235 @@
+"""Writes to the knowledge base: articles, their revisions and their review (M4).
+
+Every save writes a new ``Revision``; the published one stays live until a reviewer approves a
+later one. ``Article.state`` is the state of the newest revision: draft -> in review ->
+published, and archived; an edit or a request for changes makes it a draft again. Readers read
+``published_revision`` whatever the state, unless the article is archived. Markdown is rendered
+and sanitised before any transaction opens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+
+from tierdesk.accounts.principal import SYSTEM
+from tierdesk.core.clock import now
+from tierdesk.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT, render_markdown
+from tierdesk.kb import policies
+from tierdesk.kb.importing import Source
+from tierdesk.kb.models import Article, Review, Revision, Section, State, Verdict, Visibility
+from tierdesk.kb.search import index_article
+
+MAX_SUMMARY = 1000
+MAX_TAGS = 20
+MAX_TAG = 50
+
+
+def article_create(
+    *, actor: Any, section: Section, title: str, body: str, summary: str = "",
+    visibility: str = Visibility.INTERNAL, tags: list[str] | None = None, slug: str = "",
+) -> Article:  # fmt: skip
+    """A new article in draft, with its first revision."""
+    if not policies.is_author(actor):
+        raise Forbidden("You may not write knowledge-base articles.")
+    _check_text(title=title, body=body, summary=summary)
+    _check_choice(visibility)
+    tags = _clean_tags(tags or [])
+    body_html = render_markdown(body)
+    at = now()
+    with transaction.atomic():
+        article = Article.objects.create(
+            slug=_free_slug(slug or title), section=section, visibility=visibility, tags=tags,
+            created_at=at, updated_at=at,
+        )  # fmt: skip
+        _revise(article, actor, title, summary, body, body_html, at)
+    return article
+
+
+def article_update(
+    *, actor: Any, article: Article, title: str, body: str, summary: str = "",
+    visibility: str | None = None, tags: list[str] | None = None,
+) -> Revision:  # fmt: skip
+    """A new revision. A published article gets a draft revision; readers keep the published
+    one until a reviewer approves."""
+    _check(actor, policies.AUTHOR, article)
+    if article.state == State.ARCHIVED:
+        raise InvalidTransition("An archived article cannot be edited; restore a revision.")
+    _check_text(title=title, body=body, summary=summary)
+    if visibility is not None:
+        _check_choice(visibility)
+        article.visibility = visibility
+    if tags is not None:
+        article.tags = _clean_tags(tags)
+    body_html = render_markdown(body)
+    at = now()
+    with transaction.atomic():
+        revision = _revise(article, actor, title, summary, body, body_html, at)
+        article.state = State.DRAFT  # a changed text needs a (fresh) review
+        article.updated_at = at
+        article.save()
+    return revision
+
+
+def article_submit(*, actor: Any, article: Article) -> Article:
+    """Draft -> in review: the latest revision goes to the section's reviewers."""
+    _check(actor, policies.AUTHOR, article)
+    if article.state != State.DRAFT:
+        raise InvalidTransition("There is no draft to submit.")
+    article.state = State.IN_REVIEW
+    article.updated_at = now()
+    article.save(update_fields=["state", "updated_at"])
+    return article
+
+
+def review_approve(*, actor: Any, article: Article, comment: str = "") -> Review:
+    """Publish the revision in review. A reviewer never approves a revision they wrote."""
+    revision = _under_review(actor, article, comment)
+    at = now()
+    with transaction.atomic():
+        review = _review(revision, actor, Verdict.APPROVE, comment, at)
+        article.published_revision = revision
+        article.published_at = at
+        article.state = State.PUBLISHED
+        article.updated_at = at
+        article.save()
+        index_article(article)  # commits with the publication
+    return review
+
+
+def review_request_changes(*, actor: Any, article: Article, comment: str) -> Review:
+    """Back to draft, with the reviewer's comment for the author."""
+    if not comment.strip():
+        raise InvalidInput("Say what should change.", field="comment")
+    revision = _under_review(actor, article, comment)
+    at = now()
+    with transaction.atomic():
+        review = _review(revision, actor, Verdict.REQUEST_CHANGES, comment, at)
+        article.state = State.DRAFT
+        article.updated_at = at
+        article.save(update_fields=["state", "updated_at"])
+    return review
+
+
+def article_archive(*, actor: Any, article: Article) -> Article:
+    """Readers no longer see it; its authors and reviewers still do."""
+    _check(actor, policies.AUTHOR, article)
+    if article.state == State.ARCHIVED:
+        raise InvalidTransition("The article is already archived.")
+    article.state = State.ARCHIVED
+    article.updated_at = now()
+    article.save(update_fields=["state", "updated_at"])
+    return article
+
+
+def revision_restore(*, actor: Any, article: Article, number: int) -> Revision:
+    """An old revision's text as a new draft revision: history is never rewritten."""
+    _check(actor, policies.AUTHOR, article)
+    old = article.revisions.filter(number=number).first()
+    if old is None:
+        raise NotFound("No such revision.")
+    at = now()
+    with transaction.atomic():
+        revision = _revise(article, actor, old.title, old.summary, old.body, old.body_html, at)
+        article.state = State.DRAFT
+        article.updated_at = at
+        article.save(update_fields=["state", "updated_at"])
+    return revision
+
+
+def _check(actor: Any, action: str, article: Article) -> None:
+    if not policies.can(actor, policies.VIEW, article):
+        raise NotFound("No such article.")
+    if not policies.can(actor, action, article):
+        raise Forbidden("You may not do this to this article.")
+
+
+def _under_review(actor: Any, article: Article, comment: str) -> Revision:
+    _check(actor, policies.REVIEW, article)
+    if len(comment) > MAX_REASON:
+        raise InvalidInput(f"At most {MAX_REASON} characters.", field="comment")
+    if article.state != State.IN_REVIEW:
+        raise InvalidTransition("The article is not in review.")
+    revision = article.revisions.order_by("-number").first()
+    assert revision is not None  # every article has its first revision
+    if revision.author_id == getattr(actor, "pk", None):
+        raise Forbidden("You may not review a revision you wrote.")
+    return revision
+
+
+def _review(revision: Revision, actor: Any, verdict: str, comment: str, at: Any) -> Review:
+    return Review.objects.create(
+        revision=revision, reviewer=actor, verdict=verdict, comment=comment, created_at=at
+    )
+
+
+def _revise(
+    article: Article, actor: Any, title: str, summary: str, body: str, body_html: str, at: Any
+) -> Revision:
+    last = article.revisions.aggregate(last=Max("number"))["last"] or 0
+    return Revision.objects.create(
+        article=article, number=last + 1, title=title, summary=summary, body=body,
+        body_html=body_html, author=actor if getattr(actor, "pk", None) else None, created_at=at,
+    )  # fmt: skip
+
+
+def _check_text(*, title: str, body: str, summary: str) -> None:
+    if not title.strip():
+        raise InvalidInput("An article needs a title.", field="title")
+    for field, value, most in [
+        ("title", title, MAX_SUBJECT), ("summary", summary, MAX_SUMMARY), ("body", body, MAX_BODY)
+    ]:  # fmt: skip
+        if len(value) > most:
+            raise InvalidInput(f"At most {most} characters.", field=field)
+
+
+def _check_choice(visibility: str) -> None:
+    if visibility not in Visibility.values:
+        raise InvalidInput("Unknown visibility.", field="visibility")
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    cleaned = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    if len(cleaned) > MAX_TAGS or any(len(tag) > MAX_TAG for tag in cleaned):
+        raise InvalidInput(f"At most {MAX_TAGS} tags of {MAX_TAG} characters.", field="tags")
+    return cleaned
+
+
+def _free_slug(text: str) -> str:
+    base = slugify(text)[:180] or "article"
+    slug, n = base, 1
+    while Article.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def article_import(
+    *, name: str, source: Source, section: Section, visibility: str
+) -> tuple[str, Article]:
+    """Create or update the article imported from file ``name``, published at once (an import
+    is a reviewed batch). Returns ``created``, ``updated`` or ``unchanged`` and the article."""
+    existing = Article.objects.filter(source=name).first()
+    if existing is not None and existing.source_hash == source.digest:
+        return "unchanged", existing
+    tags = source.meta.get("tags", [])
+    tags = _clean_tags([tags] if isinstance(tags, str) else tags)
+    _check_text(title=source.title, body=source.body, summary="")
+    _check_choice(visibility)
+    body_html = render_markdown(source.body)
+    at = now()
+    with transaction.atomic():
+        article = existing or Article(slug=_free_slug(source.title), source=name, created_at=at)
+        article.section, article.visibility, article.tags = section, visibility, tags
+        article.source_hash, article.updated_at = source.digest, at
+        article.save()
+        revision = _revise(article, SYSTEM, source.title, "", source.body, body_html, at)
+        article.published_revision, article.published_at = revision, at
+        article.state = State.PUBLISHED
+        article.save()
+        index_article(article)
+    return ("updated" if existing else "created"), article

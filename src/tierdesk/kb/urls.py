@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tierdesk.kb import views
+
+app_name = "kb"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("sections/<slug:slug>/", views.section, name="section"),
+    path("articles/<slug:slug>/", views.article, name="article"),
+]

@@ -1,0 +1,83 @@
+"""``tierdesk kb import`` and ``tierdesk kb search``: JSON lines, idempotent re-imports."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from tierdesk.cli import main
+from tierdesk.kb.importing import read_source
+from tierdesk.kb.models import Article, State
+
+
+def _lines(capsys):
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def _corpus(tmp_path):
+    (tmp_path / "backup.md").write_text(
+        "---\nvisibility: public\ntags: [backup, restore]\n---\n"
+        "# Restoring a backup\n\nRun *restore*.\n"
+    )
+    (tmp_path / "upgrade.txt").write_text(
+        "Upgrading to 3.0\n================\n\nStop the worker.\n"
+    )
+    (tmp_path / "notes.md.gz").write_bytes(gzip.compress(b"Plain first line\nsecond line\n"))
+    (tmp_path / "bad.md").write_bytes(b"\xff\xfe not utf-8")
+    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    return tmp_path
+
+
+def test_import_prints_one_line_per_file_and_publishes(db, tmp_path, capsys):
+    assert main(["kb", "import", str(_corpus(tmp_path)), "--section", "faq"]) == 1
+    lines = {line["source"]: line for line in _lines(capsys)}
+    assert set(lines) == {"backup.md", "upgrade.txt", "notes.md.gz", "bad.md"}
+    assert lines["bad.md"]["action"] == "failed" and lines["bad.md"]["reason"]
+    assert lines["backup.md"] == {
+        "source": "backup.md", "action": "created", "article": "restoring-a-backup", "reason": None
+    }  # fmt: skip
+    article = Article.objects.get(slug="restoring-a-backup")
+    assert (article.state, article.visibility, article.tags) == (
+        State.PUBLISHED, "public", ["backup", "restore"]
+    )  # fmt: skip
+    assert Article.objects.get(source="upgrade.txt").visibility == "internal"
+
+
+def test_a_second_import_updates_only_what_changed(db, tmp_path, capsys):
+    main(["kb", "import", str(_corpus(tmp_path)), "--section", "faq"])
+    capsys.readouterr()
+    (tmp_path / "upgrade.txt").write_text("Upgrading to 3.1\n================\n\nStop it.\n")
+    main(["kb", "import", str(tmp_path), "--section", "faq"])
+    actions = {line["source"]: line["action"] for line in _lines(capsys)}
+    assert actions == {
+        "backup.md": "unchanged", "upgrade.txt": "updated", "notes.md.gz": "unchanged",
+        "bad.md": "failed",
+    }  # fmt: skip
+    article = Article.objects.get(source="upgrade.txt")
+    assert article.published_revision.title == "Upgrading to 3.1"
+
+
+def test_search_prints_results_best_first_as_anonymous_unless_told(world, tmp_path, capsys):
+    main(["kb", "import", str(_corpus(tmp_path)), "--section", "faq"])
+    capsys.readouterr()
+    assert main(["kb", "search", "restore backup"]) == 0
+    (hit,) = _lines(capsys)
+    assert (hit["article"], hit["title"], hit["source"]) == (
+        "restoring-a-backup", "Restoring a backup", "backup.md"
+    )  # fmt: skip
+    assert isinstance(hit["score"], float)
+    main(["kb", "search", "worker"])
+    assert _lines(capsys) == []  # internal: not for anonymous visitors
+    main(["kb", "search", "worker", "--as", "l2"])
+    assert [hit["source"] for hit in _lines(capsys)] == ["upgrade.txt"]
+
+
+def test_titles_come_from_atx_or_setext_headings_else_the_first_line(tmp_path):
+    cases = {
+        "a.md": ("Intro\n\n## The title ##\nBody", "The title"),
+        "b.md": ("The title\n===\nBody", "The title"),
+        "c.txt": ("\n\nThe title\nBody", "The title"),
+    }
+    for name, (text, title) in cases.items():
+        (tmp_path / name).write_text(text)
+        assert read_source(tmp_path / name).title == title
