@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from tierdesk.core.api.errors import error_body
 from tierdesk.core.errors import TooLarge
 
 NUL_REFUSED = "NUL characters are not accepted."
@@ -48,8 +49,7 @@ def too_large_response(
     request: HttpRequest, message: str, field: str | None = None
 ) -> HttpResponse:
     if request.path.startswith("/api/"):
-        error = {"code": "too_large", "message": message, "field": field, "details": None}
-        return JsonResponse({"error": error}, status=413)
+        return JsonResponse(error_body("too_large", message, field), status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 

@@ -159,15 +159,39 @@ def outbound_queue(
     mailbox = mailbox or sending_mailbox(ticket)
     automatic = kind in AUTOMATIC_KINDS
     rendered = render(kind, {**context, "ticket": ticket, "mailbox": mailbox})
+    return outbound_store(
+        kind=kind, to=to, subject=rendered.subject, body=rendered.body, dedupe_key=dedupe_key,
+        mailbox=mailbox, ticket=ticket, automatic=automatic, answering=answering,
+    )  # fmt: skip
+
+
+def outbound_store(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    mailbox: Mailbox | None,
+    ticket: Any = None,
+    automatic: bool,
+    on_ticket: bool = True,
+    answering: str = "",
+) -> OutboundMail | None:
+    """Store one composed mail, threaded to ``ticket`` by its headers, and send it when the
+    surrounding transaction commits (a suppressed address or an automatic mail over its limit
+    is stored as suppressed and not sent). ``on_ticket``: the mail belongs to the ticket's
+    thread (a notice to an agent is threaded but not stored on it). ``None`` when queued before
+    (same key)."""
     in_reply_to, references = thread_headers(ticket, answering)
     reason = suppression_reason(to, automatic)
     mail = OutboundMail(
-        dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox, ticket=ticket, to_address=to,
-        from_address=_from_address(mailbox), subject=rendered.subject, body=rendered.body,
-        message_id=new_message_id(getattr(ticket, "pk", None)), in_reply_to=in_reply_to,
-        references=" ".join(f"<{mid}>" for mid in references), is_automatic=automatic,
+        dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox,
+        ticket=ticket if on_ticket else None, to_address=to, from_address=_from_address(mailbox),
+        subject=subject, body=body, message_id=new_message_id(getattr(ticket, "pk", None)),
+        in_reply_to=in_reply_to, references=" ".join(f"<{mid}>" for mid in references),
+        is_automatic=automatic, last_error=reason, created_at=now(),
         status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
-        last_error=reason, created_at=now(),
     )  # fmt: skip
     try:
         with transaction.atomic():
