@@ -180,7 +180,10 @@ run_pytest() {
 # The tests talk to real servers and a real browser from Debian's packages: Dovecot (IMAP) for
 # mail intake and Chromium for the pages. Install them when missing and we may (root with apt);
 # otherwise those tests skip, or fail with CI=true.
-SYSTEM_PACKAGES=("/usr/sbin/dovecot:dovecot-imapd" "/usr/bin/chromium:chromium")
+# WeasyPrint (the reports' PDF) needs Pango; the library has no program to test with -x, so its
+# package's documentation directory (searchable, hence -x) stands for it.
+SYSTEM_PACKAGES=("/usr/sbin/dovecot:dovecot-imapd" "/usr/bin/chromium:chromium"
+                 "/usr/share/doc/libpangoft2-1.0-0:libpangoft2-1.0-0")
 
 ensure_system_packages() {
     local entry missing=()

@@ -27,7 +27,10 @@ from tierdesk.core.api.renderers import ORJSONRenderer
 from tierdesk.core.api.throttles import AuthRateThrottle, anonymous_gate
 from tierdesk.core.limits import NUL_REFUSED, has_nul
 from tierdesk.crm.api import router as crm_router
+from tierdesk.downloads.api import router as downloads_router
 from tierdesk.kb.api import router as kb_router
+from tierdesk.problems.api import router as problems_router
+from tierdesk.reports.api import router as reports_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.tickets.api import router as tickets_router
 
@@ -88,6 +91,9 @@ api.add_router("", crm_router)
 api.add_router("", accounts_router)
 api.add_router("", sla_router)
 api.add_router("", kb_router)
+api.add_router("", reports_router)
+api.add_router("", downloads_router)
+api.add_router("", problems_router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.utils.csp import CSP
 
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
     "tierdesk.sla",
     "tierdesk.mail",
     "tierdesk.notifications",
+    "tierdesk.downloads",
+    "tierdesk.monitoring",
+    "tierdesk.problems",
+    "tierdesk.reports",
     "tierdesk.desk",
     "tierdesk.portal",
     "tierdesk.demo",
@@ -77,9 +82,13 @@ MIDDLEWARE = [
     "tierdesk.core.limits.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language (Accept-Language, among LANGUAGES).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every time shown in the reader's zone (their own, else their browser's).
+    "tierdesk.accounts.timezones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -191,10 +200,40 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
 WHITENOISE_USE_FINDERS = True
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The download centre's files (docs/downloads.md): a directory under the data directory, or an
+# S3-compatible object store (django-storages) when a bucket is named.
+TIERDESK_DOWNLOADS_S3_BUCKET = env_str("TIERDESK_DOWNLOADS_S3_BUCKET")
+if TIERDESK_DOWNLOADS_S3_BUCKET:
+    STORAGES["downloads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": TIERDESK_DOWNLOADS_S3_BUCKET,
+            "endpoint_url": env_str("TIERDESK_DOWNLOADS_S3_ENDPOINT") or None,
+            "region_name": env_str("TIERDESK_DOWNLOADS_S3_REGION") or None,
+            "access_key": env_str("TIERDESK_DOWNLOADS_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("TIERDESK_DOWNLOADS_S3_SECRET_KEY") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["downloads"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env_str("TIERDESK_DOWNLOADS_DIR", str(DATA_DIR / "downloads")),
+            "base_url": None,
+        },
+    }
+# Seconds a presigned object-store URL stays valid; days a mailed download link does.
+TIERDESK_DOWNLOADS_PRESIGNED_SECONDS = env_int("TIERDESK_DOWNLOADS_PRESIGNED_SECONDS", 300)
+TIERDESK_DOWNLOADS_LINK_DAYS = env_int("TIERDESK_DOWNLOADS_LINK_DAYS", 7)
+# "nginx:/internal-prefix/" (X-Accel-Redirect) or "sendfile" (X-Sendfile): the front server sends.
+TIERDESK_DOWNLOADS_ACCEL = env_str("TIERDESK_DOWNLOADS_ACCEL")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 TIERDESK_ATTACHMENT_MAX_BYTES = env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # A whole request (a form with its files, a JSON body): refused with 413 while it streams.
@@ -272,6 +311,11 @@ MFA_TOTP_ISSUER = "Tierdesk"
 TIERDESK_REQUIRE_STAFF_2FA = env_bool("TIERDESK_REQUIRE_STAFF_2FA", False)
 
 LANGUAGE_CODE = "en"
+# The languages the pages are translated into (English is complete; a new language is a
+# ``locale/<code>/LC_MESSAGES/django.po`` made with ``django-admin makemessages -l <code>``).
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [SOURCE_DIR / "locale"]
+# The site's zone; each person reads times in their own (accounts.timezones).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -303,6 +347,9 @@ LOGGING = {
 # --- Tierdesk behaviour --------------------------------------------------------------------
 TIERDESK_TICKET_PREFIX = env_str("TIERDESK_TICKET_PREFIX", "TD")
 TIERDESK_REOPEN_DAYS = env_int("TIERDESK_REOPEN_DAYS", 14)
+# Monitoring intake (docs/monitoring.md): the NOC team's slug, the acknowledgement target.
+TIERDESK_MONITORING_TEAM = env_str("TIERDESK_MONITORING_TEAM", "noc")
+TIERDESK_MONITORING_ACK_MINUTES = env_int("TIERDESK_MONITORING_ACK_MINUTES", 10)
 # X3: the share of production lost that makes an incident critical or major, in percent.
 TIERDESK_SEVERITY_CRITICAL_PERCENT = float(env_str("TIERDESK_SEVERITY_CRITICAL_PERCENT", "20"))
 TIERDESK_SEVERITY_MAJOR_PERCENT = float(env_str("TIERDESK_SEVERITY_MAJOR_PERCENT", "2"))

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tierdesk.accounts.models import ApiToken
 from tierdesk.api_root import api
+from tierdesk.core.api import throttles
 from tierdesk.sla.models import Calendar, Plan
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
@@ -102,6 +103,55 @@ PROBES: dict[str, Probe] = {
     "GET /kb/articles": Probe("own"),
     "GET /kb/articles/{slug}": Probe("own"),
     "GET /kb/search": Probe("own", query={"q": "password"}),
+    # The download centre answers each caller with what it may read or download
+    # (tests/downloads/test_tenancy.py walks every persona over every release).
+    "GET /downloads/releases": Probe("own"),
+    "GET /downloads/releases/{release_id}": Probe("own"),
+    "POST /downloads/releases": Probe("own"),
+    "POST /downloads/releases/{release_id}/publish": Probe("own"),
+    "POST /downloads/fixes": Probe(
+        "object", body=lambda t: {"ticket": t.ticket.reference, "release": 1}
+    ),
+    "GET /downloads/log": Probe("own"),
+    "GET /downloads/entitlements": Probe("own"),
+    "GET /products": Probe("own"),
+    "GET /subscriptions": Probe("list"),
+    # Knowledge-base authoring and suggestions: each caller gets what its role allows
+    # (tests/kb/test_api.py, tests/kb/test_tenancy.py).
+    "GET /kb/articles/{slug}/work": Probe("own"),
+    "GET /kb/suggest": Probe("own", query={"q": "password"}),
+    "PATCH /kb/articles/{slug}": Probe("own"),
+    "POST /kb/articles": Probe("own"),
+    "POST /kb/articles/{slug}/approve": Probe("own"),
+    "POST /kb/articles/{slug}/archive": Probe("own"),
+    "POST /kb/articles/{slug}/request-changes": Probe("own"),
+    "POST /kb/articles/{slug}/submit": Probe("own"),
+    # Problems, incidents, root-cause reports and changes: every persona over every one of
+    # them in tests/problems/test_tenancy.py.
+    "GET /problems": Probe("own"),
+    "GET /problems/{pk}": Probe("own"),
+    "POST /problems": Probe("own"),
+    "POST /problems/{pk}/broadcasts": Probe("own"),
+    "POST /problems/{pk}/fix": Probe("own"),
+    "POST /problems/{pk}/links": Probe("own"),
+    "POST /problems/{pk}/workaround": Probe("own"),
+    "GET /incidents": Probe("own"),
+    "GET /incidents/{pk}": Probe("own"),
+    "POST /incidents": Probe("own"),
+    "POST /incidents/{pk}/updates": Probe("own"),
+    "GET /status/incidents": Probe("own"),
+    "GET /rcas": Probe("own"),
+    "GET /rcas/{pk}": Probe("own"),
+    "POST /rcas/{pk}/report": Probe("own"),
+    "POST /rcas/{pk}/review": Probe("own"),
+    "POST /rcas/{pk}/{step}": Probe("own"),
+    "GET /changes": Probe("own"),
+    "GET /changes/{pk}": Probe("own"),
+    "POST /changes": Probe("own"),
+    "POST /changes/{pk}/approve": Probe("own"),
+    "POST /changes/{pk}/decision": Probe("own"),
+    # The rollups, scoped to the caller (tests/reports/test_policies.py).
+    "GET /reports/rollups": Probe("own"),
 }
 
 
@@ -154,6 +204,9 @@ def call(client: Any, operation: str, target: Target, token_id: int = 0, **query
     params["slug"] = "reset-password"
     params["plan_id"] = Plan.objects.order_by("id").values_list("id", flat=True).first()
     params["calendar_id"] = Calendar.objects.order_by("id").values_list("id", flat=True).first()
+    params["release_id"] = 1  # the download centre's: tests/downloads/test_tenancy.py
+    params["pk"] = 1  # problems, incidents, reports, changes: tests/problems/test_tenancy.py
+    params["step"] = "release"
     path = PREFIX + template.format(**params)
     if probe.upload:
         upload = SimpleUploadedFile("x.txt", b"x", content_type="text/plain")
@@ -189,6 +242,9 @@ def wrong_answers(
     """Operation -> (status, body) for each that does not answer ``expected`` in the shape."""
     wrong = {}
     for operation in operations:
+        # More operations than the anonymous gate lets one address try in a minute: each
+        # probe starts with fresh counts (throttling has its own tests, test_rate_limits.py).
+        throttles.clear()
         response = call(client, operation, target, token_id)
         body = b"<a file>" if response.streaming else response.content
         shaped = not response.streaming and "error" in response.json()

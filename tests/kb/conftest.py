@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 
+from tests.web.conftest import build_desk
 from tierdesk.accounts.models import User
 from tierdesk.kb.models import Article, Section, State, Visibility
 from tierdesk.kb.search import index_article
@@ -63,3 +64,10 @@ def kb(world: Any) -> Kb:
     in_review.state = State.IN_REVIEW
     in_review.save()
     return Kb(section, world.l1, world.l1_other, published, draft, in_review)
+
+
+@pytest.fixture
+def desk(world: Any, settings: Any, tmp_path: Any) -> Any:
+    """The web tests' tickets (one per customer), for the composer and the article's tickets."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return build_desk(world)

@@ -81,3 +81,38 @@ def test_titles_come_from_atx_or_setext_headings_else_the_first_line(tmp_path):
     for name, (text, title) in cases.items():
         (tmp_path / name).write_text(text)
         assert read_source(tmp_path / name).title == title
+
+
+def _snapshot():
+    return {
+        a.slug: (
+            a.section.slug, a.visibility, a.tags, a.published_revision.title,
+            a.published_revision.summary, a.published_revision.body.strip(),
+        )
+        for a in Article.objects.select_related("section", "published_revision")
+        .filter(published_revision__isnull=False)
+    }  # fmt: skip
+
+
+def test_export_then_import_gives_back_the_same_articles(db, tmp_path, capsys):
+    source, exported = tmp_path / "source", tmp_path / "exported"
+    source.mkdir()
+    (source / "table.md").write_text(
+        "---\nvisibility: customers\ntags: [sizing, 'disk: space']\nsection: setup\n---\n"
+        '# Sizing the server: "disk" and memory\n\n## Disk\n\n| role | GB |\n|---|---|\n'
+        "| db | 40 |\n\n```\ntierdesk up\n```\n"
+    )
+    (source / "plain.txt").write_text("Just one line of text\nand its body.\n")
+    main(["kb", "import", str(source), "--section", "faq", "--visibility", "public"])
+    before = _snapshot()
+    capsys.readouterr()
+    assert main(["kb", "export", str(exported)]) == 0
+    files = {line["file"] for line in _lines(capsys)}
+    assert files == {f"{s[0]}/{slug}.md" for slug, s in before.items()}
+    Article.objects.all().delete()
+    assert main(["kb", "import", str(exported)]) == 0
+    assert {line["action"] for line in _lines(capsys)} == {"created"}
+    assert _snapshot() == before
+    # And importing the export again changes nothing.
+    main(["kb", "import", str(exported)])
+    assert {line["action"] for line in _lines(capsys)} == {"unchanged"}

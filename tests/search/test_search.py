@@ -182,3 +182,33 @@ def test_rebuilding_drops_the_documents_of_deleted_tickets(world):
     assert progress[-1] == (1, 1)
     assert found(world.manager, "printer") == {kept.subject}
     assert TicketSearchDocument.objects.count() == 1
+
+
+def test_the_start_of_a_word_finds_the_whole_word(world):
+    """What a person types is often a word half written: each term matches as a prefix."""
+    open_ticket(world, subject="Printer jams", body="The firmware 7.1 upgrade failed.")
+    assert found(world.acme_contact, "prin") == {"Printer jams"}
+    assert found(world.acme_contact, "prin firm") == {"Printer jams"}
+    assert found(world.l1, "PRI JA") == {"Printer jams"}
+    assert found(world.acme_contact, "printers") == set()  # a prefix, not a stem
+    assert found(world.acme_contact, "rinter") == set()  # the start of a word, not any part
+
+
+def test_a_one_letter_term_matches_whole_words_only(world):
+    open_ticket(world, subject="Printer jams", body="Tray B is empty.")
+    assert found(world.acme_contact, "p") == set()
+    assert found(world.acme_contact, "b tray") == {"Printer jams"}
+
+
+def test_prefixes_find_closed_tickets_too(world):
+    ticket = open_ticket(world, subject="Scanner calibration")
+    services.ticket_resolve(actor=world.l1, ticket=ticket, summary="Calibrated.")
+    services.ticket_close(actor=world.acme_contact, ticket=ticket)
+    assert found(world.l1, "calib") == {"Scanner calibration"}
+
+
+@pytest.mark.parametrize("query", ["prin'", "prin\\", "'prin", "pr'in", "prin:*", "prin & !x"])
+def test_quotes_and_backslashes_in_a_prefix_are_never_syntax(world, query):
+    open_ticket(world, subject="Printer jams")
+    found(world.acme_contact, query)  # no error, whatever it matches
+    assert found(world.acme_contact, "prin") == {"Printer jams"}

@@ -85,12 +85,36 @@ class Session:
         self.page.click("form button[type=submit]")
         self.page.wait_for_load_state()
 
+    def resize(self, width: int, height: int = 900) -> None:
+        """Look at the page as on another screen: 1366 (a laptop) or 390 (a phone)."""
+        self.page.set_viewport_size({"width": width, "height": height})
+
+    def page_width(self) -> int:
+        """How wide the page is drawn: wider than the window means a sideways scroll."""
+        return int(self.page.evaluate("document.documentElement.scrollWidth"))
+
+    def overflowing(self) -> list[str]:
+        """The innermost elements that reach past the window's right edge (why a page scrolls
+        sideways): tag, classes and width."""
+        return list(
+            self.page.evaluate(
+                """() => {
+                  const edge = document.documentElement.clientWidth;
+                  const wide = [...document.querySelectorAll("body *")].filter(
+                    (e) => e.getBoundingClientRect().right > edge + 1);
+                  return wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)))
+                    .slice(0, 10).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList]
+                      .join(".")} ${Math.round(e.getBoundingClientRect().width)}px`);
+                }"""
+            )
+        )
+
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     def assert_clean(self) -> None:
-        assert self.errors == [], f"{self.name}'s browser reported errors"
+        assert self.errors == [], f"{self.name}'s browser reported errors: {self.errors}"
 
     def close(self) -> None:
         self.context.close()

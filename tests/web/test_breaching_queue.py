@@ -10,6 +10,7 @@ import pytest
 from tests.web.conftest import open_ticket
 from tierdesk.core.clock import now
 from tierdesk.desk import selectors
+from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import TicketFilters
@@ -17,7 +18,8 @@ from tierdesk.tickets.selectors import TicketFilters
 
 def due_soon(world) -> None:
     """Open tickets in every branch of visibility (a team, assigned to someone, team-less at each
-    level), some due soon in shuffled order with ties, some not due soon, some finished."""
+    level), some inside their warning window (warned, due soon) in shuffled order with ties,
+    some not warned yet, some finished."""
     teams = [world.service_desk, world.tech_support, world.research, None]
     customers = [(world.acme_contact, world.acme), (world.cobalt_contact, world.cobalt)]
     at = now()
@@ -27,12 +29,19 @@ def due_soon(world) -> None:
         level = 1 + number % 3
         if number % 5 == 0:
             services.ticket_assign(actor=world.manager, ticket=ticket, assignee=world.l1)
-        minutes = (number * 7) % 11 * 20  # repeats: ties are broken by id
-        due = at + timedelta(minutes=minutes) if number % 6 else at + timedelta(days=2)
+        minutes = 10 + (number * 7) % 11 * 20  # repeats: ties are broken by id
+        warned = number % 6 != 0
+        due = at + timedelta(minutes=minutes) if warned else at + timedelta(days=2)
         Ticket.objects.filter(pk=ticket.pk).update(
             team=teams[number % 4], support_level=level, sla_next_check_at=due,
-            status="resolved" if number == 7 else "open",
+            status="resolved" if number == 7 else "open", response_state="",
+            resolution_state="running", resolution_due_at=due, update_state="",
         )  # fmt: skip
+        if warned:  # the sweep warned: the ticket is inside its warning window
+            SlaAlert.objects.create(
+                ticket=ticket, metric="resolution", kind=AlertKind.WARNING, due_at=at,
+                fired_at=at,
+            )  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", ["l1", "l1_other", "l2", "l3", "partner_agent", "manager"])

@@ -47,6 +47,7 @@ def test_a_missing_required_fact_is_refused(desk, client_as):
 def test_the_ticket_list_shows_the_plans_response_commitment(desk, client_as):
     html = client_as("acme_contact").get("/tickets/").content.decode()
     assert "Standard: first response 1 business day, Standard hours (IST)" in html
+    assert "First response by <time" in html  # and when it is due
 
 
 def test_the_customer_confirms_a_resolution(desk, client_as, world):

@@ -11,19 +11,26 @@ from django.test.utils import CaptureQueriesContext
 from tests.web.conftest import open_ticket
 from tierdesk.core.config_cache import clear_config_caches
 from tierdesk.tickets import services
+from tierdesk.tickets.models import Ticket
 
 # Page -> (persona, query budget). The budget covers the session, the user with their principal
 # (one query: tierdesk.accounts.backends), the filter choices, one bounded count per queue view
-# (a manager has one view more), the saved views, the page and the SLA warnings of its rows.
+# (a manager has one view more), the saved views, the bulk form's agents, the page and the SLA
+# warnings of its rows. Find: the tickets, organizations, contacts, and the articles (with the
+# user's permissions, which the knowledge base's policy reads).
 LIST_PAGES = {
-    "/desk/queue/team/": ("l1", 13),
-    "/desk/queue/mine/": ("l1", 13),
-    "/desk/queue/unassigned/": ("l1", 13),
-    "/desk/queue/breaching/": ("l1", 13),
-    "/desk/queue/waiting/": ("l1", 13),
-    "/desk/queue/escalated/": ("l2", 13),
-    "/desk/queue/all/": ("manager", 14),
-    "/desk/queue/team/?q=enroll": ("l1", 13),
+    "/desk/queue/team/": ("l1", 15),
+    "/desk/queue/mine/": ("l1", 15),
+    "/desk/queue/unassigned/": ("l1", 15),
+    "/desk/queue/breaching/": ("l1", 15),
+    "/desk/queue/overdue/": ("l1", 15),
+    "/desk/queue/waiting/": ("l1", 15),
+    "/desk/queue/escalated/": ("l2", 15),
+    "/desk/queue/all/": ("manager", 16),
+    "/desk/queue/team/?q=enroll": ("l1", 15),
+    "/desk/queue/team/?sort=-due&size=100": ("l1", 15),
+    "/desk/search/?q=enroll": ("l1", 8),
+    "/desk/search/?q=acme": ("partner_agent", 8),
     "/tickets/": ("acme_contact", 10),
     "/": ("acme_contact", 10),
     "/support-policy/": (None, 8),
@@ -100,3 +107,18 @@ def test_the_queue_counts_are_cached_until_the_agent_changes_a_ticket(desk, clie
         {"set_priority-priority": "2", "set_priority-reason": "Many phones"},
     )
     assert client.get("/desk/queue/mine/").context["counts"]["mine"] == 1
+
+
+@pytest.mark.parametrize("persona", ["l1", "manager"])
+def test_the_organization_and_contact_pages_stay_within_their_budget(
+    world, client_as, persona, django_assert_max_num_queries
+):
+    """The session, the user, the organization (or contact), its tickets, its contacts and its
+    subscriptions: six, however many of each."""
+    busy(world, 12)
+    client = client_as(persona)
+    reporter = Ticket.objects.filter(organization=world.acme).first().reporter_id
+    for path in (f"/desk/organizations/{world.acme.pk}/", f"/desk/contacts/{reporter}/"):
+        client.get(path)
+        with django_assert_max_num_queries(6):
+            assert client.get(path).status_code == 200

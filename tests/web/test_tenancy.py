@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -37,12 +38,45 @@ URLS: dict[str, tuple[str, Any]] = {
     "desk:notification_read": ("post", lambda d: {"pk": 1}),
     "desk:notification_read_all": ("post", lambda d: {}),
     "desk:notification_preferences": ("get", lambda d: {}),
+    # Find anything, the directory, bulk actions, take it, presence (tests/desk/test_tenancy.py
+    # walks them for every persona).
+    "desk:queue_bulk": ("post", lambda d: {"view": "team"}),
+    "desk:search": ("get", lambda d: {}),
+    "desk:organization": ("get", lambda d: {"pk": d.world.acme.pk}),
+    "desk:contact": ("get", lambda d: {"pk": d.acme.reporter_id}),
+    "desk:ticket_take": ("post", lambda d: {"ref": d.acme.reference}),
+    "desk:ticket_presence": ("post", lambda d: {"ref": d.acme.reference}),
+    # The configuration pages, managers and admins only (tests/config/test_pages.py walks them
+    # for every persona), and each agent's own time zone.
+    "desk:config": ("get", lambda d: {}),
+    "desk:config_calendars": ("get", lambda d: {}),
+    "desk:config_calendar_new": ("get", lambda d: {}),
+    "desk:config_calendar": ("get", lambda d: {"pk": first("sla.Calendar")}),
+    "desk:config_preview_new": ("post", lambda d: {}),
+    "desk:config_preview": ("post", lambda d: {"pk": first("sla.Calendar")}),
+    "desk:config_plans": ("get", lambda d: {}),
+    "desk:config_plan_new": ("get", lambda d: {}),
+    "desk:config_plan": ("get", lambda d: {"pk": first("sla.Plan")}),
+    "desk:config_categories": ("get", lambda d: {}),
+    "desk:config_category_new": ("get", lambda d: {}),
+    "desk:config_category": ("get", lambda d: {"pk": first("tickets.Category")}),
+    "desk:config_mailboxes": ("get", lambda d: {}),
+    "desk:config_mailbox_new": ("get", lambda d: {}),
+    "desk:config_mailbox": ("get", lambda d: {"pk": 1}),
+    "desk:config_mailbox_test": ("post", lambda d: {"pk": 1}),
+    "desk:config_teams": ("get", lambda d: {}),
+    "desk:config_team_new": ("get", lambda d: {}),
+    "desk:config_team": ("get", lambda d: {"pk": d.world.service_desk.pk}),
+    "desk:config_agents": ("get", lambda d: {}),
+    "desk:config_agent": ("get", lambda d: {"pk": d.world.l1.agent.pk}),
+    "desk:my_time_zone": ("get", lambda d: {}),
     "portal:home": ("get", lambda d: {}),
     "portal:support_policy": ("get", lambda d: {}),
     "portal:news": ("get", lambda d: {}),
     "portal:tickets": ("get", lambda d: {}),
     "portal:ticket_new": ("get", lambda d: {}),
     "portal:ticket_new_facts": ("get", lambda d: {}),
+    "portal:ticket_new_promise": ("get", lambda d: {}),
     "portal:ticket": ("get", lambda d: {"ref": d.acme.reference}),
     "portal:ticket_reply": ("post", lambda d: {"ref": d.acme.reference}),
     "portal:ticket_close": ("post", lambda d: {"ref": d.acme.reference}),
@@ -52,12 +86,31 @@ URLS: dict[str, tuple[str, Any]] = {
     "kb:search": ("get", lambda d: {}),
     "kb:section": ("get", lambda d: {"slug": "troubleshooting"}),
     "kb:article": ("get", lambda d: {"slug": public_article().slug}),
+    # The knowledge base's answers and authoring (tests/kb/test_tenancy.py walks them for every
+    # persona and article).
+    "kb:suggest": ("get", lambda d: {}),
+    "kb:feedback": ("post", lambda d: {"slug": kb_article().slug, "answer": "yes"}),
+    "kb:solved": ("post", lambda d: {"slug": kb_article().slug}),
+    "desk:kb_home": ("get", lambda d: {}),
+    "desk:kb_new": ("get", lambda d: {}),
+    "desk:kb_compose_search": ("get", lambda d: {}),
+    "desk:kb_compose_insert": ("post", lambda d: {}),
+    "desk:kb_article": ("get", lambda d: {"slug": kb_article().slug}),
+    "desk:kb_edit": ("get", lambda d: {"slug": kb_article().slug}),
+    "desk:kb_diff": ("get", lambda d: {"slug": kb_article().slug}),
+    "desk:kb_restore": ("post", lambda d: {"slug": kb_article().slug, "number": 1}),
+    "desk:kb_transition": ("post", lambda d: {"slug": kb_article().slug, "name": "submit"}),
 }
 # Pages about one of Acme's objects (or l1's), as opposed to pages about nothing in particular.
 OBJECT_URLS = {name for name in URLS if name.endswith(("ticket", "_message", "_action", "_form",
                "attachment", "_reply", "_close", "_reopen", "saved_view_delete"))}  # fmt: skip
 PUBLIC = {"portal:home", "portal:support_policy", "portal:news", "kb:home", "kb:search",
-          "kb:section", "kb:article"}  # fmt: skip
+          "kb:section", "kb:article", "kb:suggest", "kb:feedback", "kb:solved"}  # fmt: skip
+
+
+def first(model: str) -> int:
+    """The id of a seeded configuration row (a calendar, a plan, a category)."""
+    return apps.get_model(model).objects.order_by("pk").values_list("pk", flat=True)[0]
 
 
 def public_article() -> Any:
@@ -73,6 +126,11 @@ def public_article() -> Any:
     )  # fmt: skip
     article.save()
     return article
+
+
+def kb_article() -> Any:
+    """The published public article, made once however often a test asks for it."""
+    return Article.objects.filter(slug="reset-password").first() or public_article()
 
 
 def named_patterns(namespace: str) -> set[str]:

@@ -20,6 +20,10 @@ class User(AbstractUser):
     """A sign-in. Whether it is an agent or a contact is told by the linked Agent or Contact."""
 
     display_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True,
+        help_text="IANA name (Asia/Kolkata) every time is shown in; empty: the browser's zone.",
+    )  # fmt: skip
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
@@ -121,6 +125,7 @@ class NotificationKind(models.TextChoices):
     EMERGENCY = "emergency", "An emergency in my team"
     NEW_TICKET = "new_ticket", "Every new ticket in my team"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook disabled after failures"
+    CONFIGURATION = "configuration", "A configuration problem the product worked around"
 
 
 class EmailState(models.TextChoices):

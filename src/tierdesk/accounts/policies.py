@@ -20,6 +20,9 @@ from tierdesk.accounts.principal import Principal, Role, principal_of
 
 VIEW = "view"
 REVOKE = "revoke"
+# Changing how the product works for everyone: calendars, plans, categories, mailboxes, teams
+# and agents. Admins and managers; nobody else sees the configuration pages at all.
+CONFIGURE = "configure"
 DIRECTORY_ACTIONS = frozenset({VIEW})
 TOKEN_ACTIONS = frozenset({VIEW, REVOKE})
 
@@ -56,3 +59,7 @@ def _in_directory(principal: Principal) -> bool:
 
 def _sees_whole_directory(principal: Principal) -> bool:
     return principal.sees_everything or principal.role is Role.VENDOR_AGENT
+
+
+def may_configure(user: Any) -> bool:
+    return principal_of(user).role in {Role.ADMIN, Role.MANAGER}

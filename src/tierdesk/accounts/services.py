@@ -7,11 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from tierdesk.accounts import policies
-from tierdesk.accounts.models import ApiToken, Notification, hash_token
+from tierdesk.accounts.models import (
+    Agent,
+    ApiToken,
+    Notification,
+    NotificationKind,
+    Team,
+    User,
+    hash_token,
+)
 from tierdesk.accounts.principal import principal_of
+from tierdesk.accounts.timezones import zone_named
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 
@@ -80,3 +90,72 @@ def notifications_raise(notifications: Sequence[Notification]) -> None:
     this; the notifications app delivers the rows (the bell, and mail by preference)."""
     if notifications:
         Notification.objects.bulk_create(list(notifications), ignore_conflicts=True)
+
+
+def configuration_problem_raise(*, key: str, title: str, body: str) -> None:
+    """Tell every active admin that the product worked around a broken configuration (a
+    calendar the clock cannot use, say), once per ``key``: the customer's ticket was taken with
+    a default, and somebody must now fix the configuration."""
+    at = now()
+    admins = User.objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
+    notifications_raise(
+        [
+            Notification(
+                recipient_id=admin_id,
+                kind=NotificationKind.CONFIGURATION,
+                title=title[:255],
+                body=body,
+                urgent=True,
+                dedupe_key=f"configuration:{key}:{admin_id}"[:200],
+                created_at=at,
+            )
+            for admin_id in admins
+        ]
+    )
+
+
+# ---- teams, agents and a person's time zone (the configuration pages) ----------------------
+
+
+def _check_configurer(actor: Any) -> None:
+    if not policies.may_configure(actor):
+        raise NotFound("No such page.")
+
+
+def team_save(*, actor: Any, team: Team) -> Team:
+    _check_configurer(actor)
+    team.full_clean()
+    team.save()
+    return team
+
+
+def agent_save(*, actor: Any, agent: Agent, teams: Sequence[Team], time_zone: str) -> Agent:
+    """An agent's level, manager flag, availability, teams and time zone."""
+    _check_configurer(actor)
+    agent.full_clean()
+    user = agent.user
+    user.time_zone = _checked_zone(time_zone)
+    with transaction.atomic():
+        agent.save()
+        agent.teams.set(teams)
+        User.objects.filter(pk=user.pk).update(time_zone=user.time_zone)
+    return agent
+
+
+def user_time_zone_set(*, actor: Any, time_zone: str) -> None:
+    """A signed-in person's own time zone ("": follow the browser)."""
+    if principal_of(actor).user_id is None:
+        raise Forbidden("Only a signed-in user has a time zone.")
+    zone = _checked_zone(time_zone)
+    User.objects.filter(pk=actor.pk).update(time_zone=zone)
+    actor.time_zone = zone
+
+
+def _checked_zone(name: str) -> str:
+    name = name.strip()
+    if name and zone_named(name) is None:
+        raise InvalidInput(
+            f"Unknown time zone {name!r}: use an IANA name such as Europe/London.",
+            field="time_zone",
+        )
+    return name

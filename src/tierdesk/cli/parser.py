@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from tierdesk.core.env import env_int, env_str
+from tierdesk.downloads import cli as downloads_cli
 from tierdesk.kb import cli as kb_cli
 from tierdesk.mail import cli as mail_cli
+from tierdesk.monitoring import cli as monitoring_cli
+from tierdesk.reports import cli as reports_cli
 
 Arguments = Callable[[argparse.ArgumentParser], None]
 
 # The apps' command modules, in the order their commands are listed.
-APP_COMMANDS = [mail_cli, kb_cli]
+APP_COMMANDS = [mail_cli, kb_cli, monitoring_cli, downloads_cli, reports_cli]
 
 
 def default_bind() -> str:

@@ -14,7 +14,8 @@ note.
 - **PostgreSQL** (scale-out): ``public_vector`` and ``staff_vector`` tsvector columns with GIN
   indexes. ``staff_vector`` (the whole document) is NULL for a row without internal text,
   where it would equal ``public_vector``: most tickets have none, so the index stays half the
-  size. Queries use ``plainto_tsquery``, which treats all input as text (never operators).
+  size. The query's text goes through ``to_tsvector`` (all input is text, never operators) and
+  its lexemes, quoted, become the prefix terms of a ``tsquery`` (``_PostgreSQL.TSQUERY``).
 
   Configuration ``simple``, not ``english``: tickets are written in the customers' languages and
   are full of product names, error codes, host names and versions that stemming and stop words
@@ -22,8 +23,12 @@ note.
   as the SQLite engine, so embedded and scale-out installations behave alike. (One difference
   remains: PostgreSQL does not fold diacritics, so ``cafe`` does not find ``café`` there.)
 
-Search semantics on both: every term must occur in the document (AND), whole words, case-folded,
-no prefix matching (``plainto_tsquery`` cannot express it, and the engines should agree). A
+Search semantics on both: every term must occur in the document (AND), case-folded, each term
+as the **start of a word** (``prin`` finds "printer"): what a person types into a search box is
+often a word half written. A term shorter than ``PREFIX_CHARS`` matches whole words only (``a``
+would otherwise match nearly every document). FTS5 writes a prefix as ``"term"*``; PostgreSQL
+as ``'lexeme':*``, each lexeme as its own parser gives it from the query text (``7.1`` or
+``db01.acme.test`` stay one lexeme, as they are in the documents). A
 query without a searchable term (empty, blanks, only punctuation) matches **no** row: an API
 client asking for ``q=""`` or ``q="?!"`` gets an empty page, not every ticket unfiltered.
 
@@ -55,6 +60,8 @@ DOCUMENT_CHARS = 150_000
 TS_CONFIG = "simple"
 REBUILD_BATCH = 50_000
 IDS_BATCH = 500
+# A term this long or longer also matches the longer words it begins.
+PREFIX_CHARS = 2
 
 # A term is a run of letters and digits: what FTS5's unicode61 tokenizer keeps (categories L*,
 # N*); everything else, FTS5 operators and punctuation included, only separates terms.
@@ -291,13 +298,17 @@ class _SQLite:
         # Each term becomes an FTS5 string ("..." with quotes doubled), so AND, OR, NOT, NEAR,
         # *, ^, : and parentheses in the input are only ever words or separators.
         column = "" if include_internal else "public : "
-        expression = " AND ".join(column + '"' + term.replace('"', '""') + '"' for term in terms)
+        expression = " AND ".join(
+            f'{column}"{term.replace('"', '""')}"{"*" if len(term) >= PREFIX_CHARS else ""}'
+            for term in terms
+        )
         table = documents.table
         return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])
 
 
 class _PostgreSQL:
-    """tsvector columns with GIN indexes; the input goes to ``plainto_tsquery`` as plain text."""
+    """tsvector columns with GIN indexes; the input goes to ``to_tsvector`` as plain text and
+    its lexemes become the prefix terms of the query (``TSQUERY``)."""
 
     # As the app's migration creates them (named after the table); a bulk rebuild drops and
     # recreates them.
@@ -369,10 +380,20 @@ class _PostgreSQL:
         else:
             cursor.execute(f"DELETE FROM {table} WHERE {key} < %s OR {key} > %s", [low, high])
 
+    # The query's own lexemes (as ``to_tsvector`` gives them: the documents' parser), each
+    # quoted as a tsquery lexeme (backslashes escaped, quotes doubled) and, from
+    # ``PREFIX_CHARS`` characters on, marked as a prefix; all ANDed. No lexeme: NULL, no match.
+    TSQUERY = (
+        f"(SELECT to_tsquery('{TS_CONFIG}', string_agg("
+        r"'''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''''"
+        f" || CASE WHEN length(lexeme) >= {PREFIX_CHARS} THEN ':*' ELSE '' END, ' & '))"
+        f" FROM unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', %s))) AS lexeme)"
+    )
+
     def matching(
         self, documents: Documents, query: str, terms: list[str], include_internal: bool
     ) -> RawSQL:
-        tsquery = f"plainto_tsquery('{TS_CONFIG}', %s)"
+        tsquery = self.TSQUERY
         table, key = documents.table, documents.key
         if not include_internal:
             return RawSQL(f"SELECT {key} FROM {table} WHERE public_vector @@ {tsquery}", [query])

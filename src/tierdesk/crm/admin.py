@@ -20,7 +20,10 @@ class ContactInline(admin.TabularInline):
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
-    fields = ["plan", "product", "starts_on", "ends_on", "seats"]
+    fields = [
+        "plan", "product", "starts_on", "ends_on", "seats", "maintenance_ends_on",
+        "versions_covered",
+    ]  # fmt: skip
     extra = 0
 
 
@@ -52,13 +55,17 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Product)
 class ProductAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug"]
+    fields = ["name", "slug", "description"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["organization", "plan", "product", "starts_on", "ends_on", "seats"]
+    list_display = [
+        "organization", "plan", "product", "starts_on", "ends_on", "seats",
+        "maintenance_ends_on", "versions_covered",
+    ]  # fmt: skip
     list_filter = ["plan"]
     search_fields = ["organization__name"]
     list_select_related = ["organization", "plan", "product"]

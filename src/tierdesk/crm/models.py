@@ -70,6 +70,7 @@ class Contact(models.Model):
 class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Shown on the download centre's pages.")
     history = HistoricalRecords()
 
     class Meta:
@@ -93,6 +94,16 @@ class Subscription(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
     seats = models.PositiveIntegerField(null=True, blank=True)
+    maintenance_ends_on = models.DateField(
+        null=True, blank=True,
+        help_text="Releases published after this day are not covered (downloads). Empty: the "
+        "term's end, or no limit for an open-ended term.",
+    )  # fmt: skip
+    versions_covered = models.CharField(
+        max_length=200, blank=True,
+        help_text="Comma-separated version lines this subscription covers, e.g. '2, 3.1' "
+        "(2.x and 3.1.x). Empty: every version.",
+    )  # fmt: skip
     history = HistoricalRecords()
 
     class Meta:
@@ -101,3 +112,12 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.plan}"
+
+    @property
+    def version_lines(self) -> list[str]:
+        return version_lines(self.versions_covered)
+
+
+def version_lines(text: str) -> list[str]:
+    """The version lines a subscription lists (``"2, 3.1"``); none means every version."""
+    return [line.strip() for line in text.split(",") if line.strip()]

@@ -11,7 +11,7 @@ from tierdesk.core import fetch
 from tierdesk.core.errors import NotFound
 from tierdesk.core.text import parse_int
 from tierdesk.crm import policies
-from tierdesk.crm.models import Contact, Organization, Product
+from tierdesk.crm.models import Contact, Organization, Product, Subscription
 
 
 def organization_list(
@@ -75,3 +75,21 @@ def product_get(*, user: Any, key: int | str, field: str | None = "product") -> 
     if product is None:
         raise NotFound("No such product.", field=field)
     return product
+
+
+def product_list(*, user: Any) -> QuerySet[Product]:
+    """Every product (the catalogue is public to everybody who signs in)."""
+    if principal_of(user).role is Role.NOBODY:
+        return Product.objects.none()
+    return Product.objects.order_by("name", "id")
+
+
+def subscription_list(*, user: Any, organization_id: int | None = None) -> QuerySet[Subscription]:
+    """Subscriptions of the organizations the user may see."""
+    organizations = policies.visible(user, policies.VIEW, Organization.objects.all())
+    subscriptions = Subscription.objects.filter(organization__in=organizations)
+    if organization_id is not None:
+        subscriptions = subscriptions.filter(organization_id=organization_id)
+    return subscriptions.select_related("organization", "product", "plan").order_by(
+        "organization__name", "-starts_on", "id"
+    )

@@ -2,8 +2,12 @@
 
 Every ticket follows a story (opened and left new; answered; waiting on the customer; escalated
 to L2 or L3; resolved; closed) played by the people who would really act: the contact, an L1
-agent of the ticket's team or the customer's partner, L2 and L3 engineers. Stories happen in the
-past, spread over the last two months.
+agent of the ticket's team or the customer's partner, L2 and L3 engineers.
+
+Stories are placed relative to now, so the first look is a working day: finished tickets
+(resolved, closed) over the last two months, each worked within hours or days; tickets still
+being worked opened so that, by the SLA clock itself, most are on track, some are in their
+warning window and a few are breached; waiting tickets over the last few days.
 """
 
 from __future__ import annotations
@@ -22,12 +26,26 @@ from tierdesk.accounts.principal import SYSTEM
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.demo import catalogue
 from tierdesk.demo.cast import Cast
+from tierdesk.sla import clock as sla_clock
+from tierdesk.sla.config import plan_configs
+from tierdesk.sla.promise import applicable_targets, call_back_spec
+from tierdesk.sla.services import plan_for
+from tierdesk.sla.timeline import FIRST_RESPONSE, RESOLUTION, TargetSpec
 from tierdesk.tickets import services
 from tierdesk.tickets.domain import PendingReason
 from tierdesk.tickets.models import Category, Channel, Ticket, TicketType
-from tierdesk.tickets.services.opening import Impact
+from tierdesk.tickets.services.opening import Impact, _initial_priority
 
 DAYS_BACK = 60
+PENDING_DAYS_BACK = 5
+# A finished ticket was worked for this long (hours), somewhere in the last DAYS_BACK days.
+WORKED_HOURS = (1.0, 72.0)
+# Tickets still being worked: the clock that matters to them (the first response for a new
+# ticket, else the resolution) is this far used up now, by mood.
+ACTIVE_PLOTS = {"new", "answered", "at_l2", "at_l3"}
+MOODS = {"on_track": 70, "warning": 15, "breached": 15}
+BREACHED_SHARE = (1.15, 3.0)
+ON_TRACK_SHARE = (0.05, 0.55)
 
 # story -> weight; the story names say where the ticket ends up.
 STORIES = {
@@ -107,26 +125,83 @@ def create_tickets(cast: Cast, *, count: int, seed: int, report: Callable[[str],
     categories = {category.slug: category for category in Category.objects.all()}
     leaves = [slug for slug in catalogue.SUBJECTS if slug in categories]
     real_now = timezone.now()
-    starts = sorted(
-        real_now - timedelta(days=DAYS_BACK) * rng.random() ** 1.5 for _ in range(count)
-    )
-    for number, start in enumerate(starts, 1):
+    for number in range(1, count + 1):
         organization = rng.choice(cast.customers)
+        plot = rng.choices(list(STORIES), weights=list(STORIES.values()))[0]
         story = Story(
-            rng=rng, cast=cast, clock=Clock(start, real_now, rng), organization=organization,
+            rng=rng, cast=cast, clock=Clock(real_now, real_now, rng), organization=organization,
             reporter=rng.choice(cast.contacts[organization.pk]),
             category=categories[rng.choice(leaves)],
         )  # fmt: skip
-        plot = rng.choices(list(STORIES), weights=list(STORIES.values()))[0]
+        opening = _opening(story)
+        start, end = _story_span(story, plot, opening, real_now)
+        story.clock = Clock(start, end, rng)
         with backdated(story.clock):
-            play(story, plot)
+            play(story, plot, opening)
         if number % 25 == 0 or number == count:
             report(f"demo tickets: {number}/{count}")
     return count
 
 
-def play(story: Story, plot: str) -> Ticket:
-    ticket = _open(story)
+def _story_span(
+    story: Story, plot: str, opening: dict[str, Any], real_now: datetime
+) -> tuple[datetime, datetime]:
+    """When the story starts and by when its steps are done (never after now)."""
+    rng = story.rng
+    if plot == "pending":
+        return real_now - timedelta(days=PENDING_DAYS_BACK) * rng.random(), real_now
+    if plot not in ACTIVE_PLOTS:
+        start = real_now - timedelta(days=DAYS_BACK) * rng.random() ** 1.5
+        return start, min(real_now, start + timedelta(hours=rng.uniform(*WORKED_HOURS)))
+    spec, warning_percent = _driving_target(story, plot, opening)
+    if spec is None or not spec.seconds:
+        return real_now - timedelta(hours=rng.uniform(0.5, 8)), real_now
+    mood = rng.choices(list(MOODS), weights=list(MOODS.values()))[0]
+    share = {
+        "on_track": ON_TRACK_SHARE,
+        "warning": (warning_percent / 100 + 0.03, 0.97),
+        "breached": BREACHED_SHARE,
+    }[mood]
+    return _opened_ago(spec, spec.seconds * rng.uniform(*share), real_now), real_now
+
+
+def _driving_target(
+    story: Story, plot: str, opening: dict[str, Any]
+) -> tuple[TargetSpec | None, int]:
+    """The target the ticket's state hangs on, as the clocks will count it, and the plan's
+    warning share; the priority is the one ``ticket_open`` will choose (its rule, called)."""
+    impact = opening.get("impact")
+    emergency = bool(opening.get("is_emergency"))
+    priority = _initial_priority(None, impact.severity() if impact else None, emergency)
+    plan = plan_for(story.organization, opening.get("product"))
+    if plan is None:
+        return None, 75
+    config = plan_configs([plan.pk])[plan.pk]
+    targets = applicable_targets(
+        config.targets, priority, emergency=emergency, call_back=call_back_spec()
+    )
+    metric = FIRST_RESPONSE if plot == "new" else RESOLUTION
+    return targets.get(metric), plan.warning_percent
+
+
+def _opened_ago(spec: TargetSpec, business_seconds: float, real_now: datetime) -> datetime:
+    """The opening instant from which ``business_seconds`` of the target's calendar have run
+    by now (bisection over real time: business time only grows with it)."""
+    assert spec.calendar is not None
+    shortest, longest = timedelta(0), timedelta(days=DAYS_BACK)
+    if sla_clock.elapsed(spec.calendar, real_now - longest, real_now) < business_seconds:
+        return real_now - longest
+    for _ in range(40):
+        middle = (shortest + longest) / 2
+        if sla_clock.elapsed(spec.calendar, real_now - middle, real_now) < business_seconds:
+            shortest = middle
+        else:
+            longest = middle
+    return real_now - longest
+
+
+def play(story: Story, plot: str, opening: dict[str, Any]) -> Ticket:
+    ticket = services.ticket_open(**opening)
     if plot == "new":
         return ticket
     l1 = story.l1_agent(ticket)
@@ -136,7 +211,8 @@ def play(story: Story, plot: str) -> Ticket:
     if plot == "pending":
         services.ticket_pend(
             actor=l1, ticket=ticket, reason=PendingReason.CUSTOMER,
-            note="Asked for device details and a screenshot.",
+            note="Could you send us the device model and a screenshot of the error?",
+            internal_note="Standard checks passed; need the device details to go on.",
         )  # fmt: skip
         return ticket
     if plot in {"resolved", "closed_l1"}:
@@ -148,7 +224,8 @@ def play(story: Story, plot: str) -> Ticket:
     return ticket if plot == "at_l3" else _finish(story, ticket, l3, close=True)
 
 
-def _open(story: Story) -> Ticket:
+def _opening(story: Story) -> dict[str, Any]:
+    """What ``ticket_open`` is called with (who opens it, how, with which impact)."""
     rng, category = story.rng, story.category
     subject = rng.choice(catalogue.SUBJECTS[category.slug])
     what = subject[0].lower() + subject[1:]
@@ -167,18 +244,18 @@ def _open(story: Story) -> Ticket:
     if team_slug and not story.organization.partner_id:
         common["team"] = story.cast.teams[team_slug]
     if category.slug == "monitoring-and-reboot":
-        return services.ticket_open(actor=SYSTEM, channel=Channel.MONITORING, **common)
+        return {"actor": SYSTEM, "channel": Channel.MONITORING, **common}
     if rng.random() < 0.06:
         impact = Impact(affected=total // 4, total=total, unit="seats")
-        return services.ticket_open(
-            actor=story.reporter, channel=Channel.EMAIL, impact=impact, is_emergency=True,
-            **common,
-        )  # fmt: skip
+        return {
+            "actor": story.reporter, "channel": Channel.EMAIL, "impact": impact,
+            "is_emergency": True, **common,
+        }  # fmt: skip
     if rng.random() < 0.2:
         agent = story.l1_agent(Ticket(team=common.get("team"), organization=story.organization))
-        return services.ticket_open(actor=agent, channel=Channel.PHONE, reporter=contact, **common)
+        return {"actor": agent, "channel": Channel.PHONE, "reporter": contact, **common}
     channel = rng.choice([Channel.PORTAL, Channel.EMAIL])
-    return services.ticket_open(actor=story.reporter, channel=channel, **common)
+    return {"actor": story.reporter, "channel": channel, **common}
 
 
 def _type_for(category: Category, rng: random.Random) -> str:

@@ -1,4 +1,5 @@
-"""The ticket page's lifecycle actions: for each, its form and the one service it calls.
+"""The ticket page's lifecycle actions (for each, its form and the one service it calls), and
+the queue's bulk actions on selected tickets (``bulk_apply``).
 
 The view looks an action up here, validates its form and runs ``perform``; the rules (who may,
 from which status, which facts) stay in the services, which raise ``TierdeskError``s the view
@@ -8,7 +9,7 @@ shows next to the form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from tierdesk.accounts import selectors as accounts_selectors
+from tierdesk.core.errors import InvalidInput, TierdeskError
 from tierdesk.desk import forms as desk_forms
 from tierdesk.desk.selectors import TicketPage
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services
+from tierdesk.tickets.domain import PendingReason, Status, reference
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services.opening import Impact
 
@@ -58,7 +61,7 @@ def _escalate(actor: Any, ticket: Ticket, data: dict[str, Any], form: forms.Form
             services.attachment_add(actor=actor, ticket=ticket, stored=file, fact=fact)
         return services.ticket_escalate(
             actor=actor, ticket=ticket, reason=data["reason"], to_level=data["to_level"],
-            facts=form.facts(),
+            facts=form.facts(), customer_message=data["customer_message"],
         )  # fmt: skip
 
 
@@ -93,7 +96,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Set pending",
         desk_forms.PendForm,
         lambda a, t, d, f: services.ticket_pend(
-            actor=a, ticket=t, reason=d["reason"], note=d["note"]
+            actor=a, ticket=t, reason=d["reason"], note=d["note"], internal_note=d["internal_note"]
         ),
         "{ref} is pending.",
     ),
@@ -115,7 +118,11 @@ ACTIONS: dict[str, ActionSpec] = {
         "Change priority",
         desk_forms.PriorityForm,
         lambda a, t, d, f: services.ticket_set_priority(
-            actor=a, ticket=t, priority=d["priority"], reason=d["reason"]
+            actor=a,
+            ticket=t,
+            priority=d["priority"],
+            reason=d["reason"],
+            customer_message=d["customer_message"],
         ),
         "Priority of {ref} changed.",
     ),
@@ -181,3 +188,133 @@ def _initial(name: str, ticket: Ticket) -> dict[str, Any]:
     if name == "log_contact":
         return {"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "kind": "phone"}
     return {}
+
+
+# ---- bulk actions on a queue's selected rows ---------------------------------------------------
+
+# At most this many tickets in one request: each goes through its own service call.
+MAX_BULK = 100
+BULK_ACTIONS = {
+    "take": "Take them",
+    "assign": "Assign to",
+    "team": "Move to team",
+    "priority": "Set priority",
+    "status": "Set status",
+    "merge": "Merge into",
+    "note": "Add an internal note",
+}
+# The statuses an agent may set in bulk -> the lifecycle action that gets a ticket there.
+BULK_STATUSES = {
+    "pending": "Pending (waiting for the customer)",
+    "open": "Open (resume or reopen)",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """What the bulk form asked for; ``text`` is the reason, summary or note the action needs."""
+
+    action: str
+    assignee_id: int | None = None
+    team_id: int | None = None
+    priority: int | None = None
+    status: str = ""
+    into: str = ""
+    text: str = ""
+
+
+@dataclass
+class BulkOutcome:
+    done: list[str] = field(default_factory=list)  # references
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+
+    def summary(self) -> str:
+        parts = []
+        if self.done:
+            parts.append(f"{len(self.done)} done ({', '.join(self.done)})")
+        if self.refused:
+            why = "; ".join(f"{ref}: {message}" for ref, message in self.refused)
+            parts.append(f"{len(self.refused)} not changed — {why}")
+        return ". ".join(parts) + "." if parts else "Select at least one ticket."
+
+
+def bulk_apply(*, actor: Any, ticket_ids: list[int], request: BulkRequest) -> BulkOutcome:
+    """Apply one action to each selected ticket, each through its tickets service with its own
+    policy check and transaction: one refusal (not allowed, wrong status, a ticket gone from
+    sight) stops only that ticket, and the outcome says which and why."""
+    if request.action not in BULK_ACTIONS:
+        raise InvalidInput("Choose what to do with the selected tickets.", field="action")
+    perform = _bulk_step(actor, request)
+    outcome = BulkOutcome()
+    for pk in list(dict.fromkeys(ticket_ids))[:MAX_BULK]:
+        ref = reference(pk)
+        try:
+            ticket = ticket_selectors.ticket_get(user=actor, reference=ref)
+            perform(ticket)
+        except TierdeskError as exc:
+            outcome.refused.append((ref, exc.message))
+        else:
+            outcome.done.append(ref)
+    return outcome
+
+
+def _bulk_step(actor: Any, request: BulkRequest) -> Callable[[Ticket], Any]:
+    """The service call for one ticket; what the request names (the agent, the team, the target
+    ticket) is looked up once, through the actor's scope, before any ticket changes."""
+    action = request.action
+    if action == "take":
+        return lambda t: services.ticket_assign(actor=actor, ticket=t, assignee=actor)
+    if action == "assign":
+        if request.assignee_id is None:
+            raise InvalidInput("Choose whom to assign the tickets to.", field="assignee")
+        who = accounts_selectors.agent_user_get(user=actor, user_id=request.assignee_id)
+        return lambda t: services.ticket_assign(actor=actor, ticket=t, assignee=who)
+    if action == "team":
+        if request.team_id is None:
+            raise InvalidInput("Choose the team.", field="team")
+        team = accounts_selectors.team_get(user=actor, pk=request.team_id)
+        return lambda t: services.ticket_assign(
+            actor=actor, ticket=t, assignee=t.assignee, team=team
+        )
+    if action == "priority":
+        if request.priority is None:
+            raise InvalidInput("Choose the priority.", field="priority")
+        priority = request.priority
+        return lambda t: services.ticket_set_priority(
+            actor=actor, ticket=t, priority=priority, reason=request.text
+        )
+    if action == "status":
+        return _status_step(actor, request)
+    if action == "merge":
+        into = ticket_selectors.ticket_get(user=actor, reference=request.into.strip() or "-")
+        return lambda t: _merge_one(actor, t, into)
+    return lambda t: services.ticket_note(actor=actor, ticket=t, body=request.text)
+
+
+def _merge_one(actor: Any, ticket: Ticket, into: Ticket) -> Ticket:
+    if ticket.pk == into.pk:
+        raise InvalidInput("This is the ticket the others are merged into.")
+    return services.ticket_merge(actor=actor, duplicate=ticket, into=into)
+
+
+def _status_step(actor: Any, request: BulkRequest) -> Callable[[Ticket], Any]:
+    status, text = request.status, request.text
+
+    def to_open(ticket: Ticket) -> Ticket:
+        if ticket.status == Status.PENDING:
+            return services.ticket_resume(actor=actor, ticket=ticket, note=text)
+        return services.ticket_reopen(actor=actor, ticket=ticket, reason=text)
+
+    steps: dict[str, Callable[[Ticket], Any]] = {
+        "pending": lambda t: services.ticket_pend(
+            actor=actor, ticket=t, reason=PendingReason.CUSTOMER, note=text
+        ),
+        "open": to_open,
+        "resolved": lambda t: services.ticket_resolve(actor=actor, ticket=t, summary=text),
+        "closed": lambda t: services.ticket_close(actor=actor, ticket=t),
+    }
+    if status not in steps:
+        raise InvalidInput("Choose the status.", field="status")
+    return steps[status]

@@ -39,6 +39,26 @@ from tierdesk.tickets.models import (
 )
 from tierdesk.tickets.services.contact_log import CONTACT_KINDS
 
+INTERNAL_HELP = "Internal: only colleagues see this; the customer never does."
+CUSTOMER_HELP = "The customer sees this, in the portal and by e-mail."
+
+
+def internal_text(label: str, *, required: bool = True, rows: int = 2) -> forms.CharField:
+    """A free-text field on a ticket action that stays with support, and says so."""
+    return forms.CharField(
+        required=required, widget=textarea(rows), label=f"{label} (internal)",
+        help_text=INTERNAL_HELP, max_length=MAX_REASON,
+    )  # fmt: skip
+
+
+def customer_text(label: str, *, required: bool = False, rows: int = 2) -> forms.CharField:
+    """A free-text field on a ticket action that the customer reads, and says so."""
+    return forms.CharField(
+        required=required, widget=textarea(rows), label=f"{label} (seen by the customer)",
+        help_text=CUSTOMER_HELP, max_length=MAX_REASON,
+    )  # fmt: skip
+
+
 PENDING_LABELS = {
     PendingReason.CUSTOMER: "Waiting for the customer's answer",
     PendingReason.THIRD_PARTY: "Waiting on a third party",
@@ -113,7 +133,8 @@ class EscalateForm(StyledForm):
     """Asks for exactly the facts the category still lacks (P4/P7), and why."""
 
     to_level = forms.TypedChoiceField(coerce=int, label="To level")
-    reason = forms.CharField(widget=textarea(2), label="Why escalate", max_length=MAX_REASON)
+    reason = internal_text("Why escalate")
+    customer_message = customer_text("Message to the customer (optional)")
 
     def __init__(self, *args: Any, level: int, missing: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -121,9 +142,11 @@ class EscalateForm(StyledForm):
         self.missing = missing
         for fact in missing:
             attachable = fact in FACTS_FROM_ATTACHMENTS
+            # Facts are the customer's own information: their portal shows them.
             self.fields[f"fact_{fact}"] = forms.CharField(
-                label=FACT_LABELS.get(fact, fact), widget=textarea(2), required=not attachable,
-                max_length=MAX_FACT,
+                label=f"{FACT_LABELS.get(fact, fact)} (seen by the customer)",
+                widget=textarea(2), required=not attachable, max_length=MAX_FACT,
+                help_text=CUSTOMER_HELP,
             )  # fmt: skip
             if attachable:
                 self.fields[f"file_{fact}"] = forms.FileField(
@@ -151,7 +174,7 @@ class EscalateForm(StyledForm):
 
 class HandBackForm(StyledForm):
     to_level = forms.TypedChoiceField(coerce=int, label="To level")
-    reason = forms.CharField(widget=textarea(2), label="Why hand back", max_length=MAX_REASON)
+    reason = internal_text("Why hand back")
 
     def __init__(self, *args: Any, level: int, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -160,11 +183,12 @@ class HandBackForm(StyledForm):
 
 class PendForm(StyledForm):
     reason = forms.ChoiceField(choices=list(PENDING_LABELS.items()), label="Waiting for")
-    note = forms.CharField(required=False, widget=textarea(2), label="Note", max_length=MAX_REASON)
+    internal_note = internal_text("Note", required=False)
+    note = customer_text("Message to the customer (optional)")
 
 
 class ResumeForm(StyledForm):
-    note = forms.CharField(required=False, widget=textarea(2), label="Note", max_length=MAX_REASON)
+    note = customer_text("Note (optional)")
 
 
 class ImpactForm(StyledForm):
@@ -182,13 +206,12 @@ class ImpactForm(StyledForm):
 
 class PriorityForm(StyledForm):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-    reason = forms.CharField(widget=textarea(2), label="Why", max_length=MAX_REASON)
+    reason = internal_text("Why")
+    customer_message = customer_text("Message to the customer (optional)")
 
 
 class ResolveForm(StyledForm):
-    summary = forms.CharField(
-        widget=textarea(3), label="Resolution (the customer reads this)", max_length=MAX_REASON
-    )
+    summary = customer_text("Resolution", required=True, rows=3)
 
 
 class CloseForm(StyledForm):
@@ -196,7 +219,7 @@ class CloseForm(StyledForm):
 
 
 class ReopenForm(StyledForm):
-    reason = forms.CharField(widget=textarea(2), label="Why reopen", max_length=MAX_REASON)
+    reason = customer_text("Why reopen", required=True)
 
 
 class MergeForm(StyledForm):
@@ -210,7 +233,7 @@ class LogContactForm(StyledForm):
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     duration_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Minutes")
-    outcome = forms.CharField(widget=textarea(2), label="Outcome", max_length=MAX_REASON)
+    outcome = internal_text("Outcome")
 
 
 # ---- a new ticket on a customer's behalf -------------------------------------------------

@@ -1,16 +1,27 @@
-"""Knowledge-base articles over HTTP: read and search, as far as the caller may read."""
+"""Knowledge-base articles over HTTP: read, search and suggest, as far as the caller may read;
+write and review for the roles ``kb.policies`` allows (through ``kb.services``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tierdesk.accounts.api_auth import ApiRequest
-from tierdesk.core.api.schemas import ERRORS, PageOut, PageParams, SearchText, Slug, paginate
-from tierdesk.kb import selectors
-from tierdesk.kb.models import Article
+from tierdesk.core.api.schemas import (
+    ERRORS,
+    In,
+    PageOut,
+    PageParams,
+    SearchText,
+    Slug,
+    paginate,
+)
+from tierdesk.core.errors import InvalidInput
+from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT
+from tierdesk.kb import selectors, services
+from tierdesk.kb.models import Article, Section, Visibility
 
 router = Router(tags=["knowledge base"])
 
@@ -83,3 +94,135 @@ def kb_search(request: ApiRequest, q: SearchText, limit: SearchLimit = 10) -> An
     """Articles matching ``q``, best first (title words weigh more than body words)."""
     found = selectors.article_search(user=request.auth, q=q, limit=limit)
     return {"items": [{**article_out(a), "score": getattr(a, "score", 0.0)} for a in found]}
+
+
+@router.get("/kb/suggest", response={200: SearchOut, **ERRORS})
+def kb_suggest(request: ApiRequest, q: SearchText) -> Any:
+    """At most five articles for what someone is typing (before they open a ticket)."""
+    found = selectors.article_suggest(user=request.auth, q=q)
+    return {"items": [{**article_out(a), "score": getattr(a, "score", 0.0)} for a in found]}
+
+
+# ---- writing and review -------------------------------------------------------------------
+
+Title = Annotated[str, Field(min_length=1, max_length=MAX_SUBJECT)]
+Body = Annotated[str, Field(max_length=MAX_BODY)]
+Summary = Annotated[str, Field(max_length=services.MAX_SUMMARY)]
+Comment = Annotated[str, Field(max_length=MAX_REASON)]
+
+
+class ArticleIn(In):
+    section: Slug
+    title: Title
+    body: Body
+    summary: Summary = ""
+    visibility: Visibility = Visibility.INTERNAL
+    tags: list[Annotated[str, Field(max_length=services.MAX_TAG)]] = Field(
+        default_factory=list, max_length=services.MAX_TAGS
+    )
+
+
+class ArticleChange(In):
+    title: Title
+    body: Body
+    summary: Summary = ""
+    section: Slug | None = None
+    visibility: Visibility | None = None
+    tags: list[Annotated[str, Field(max_length=services.MAX_TAG)]] | None = Field(
+        default=None, max_length=services.MAX_TAGS
+    )
+
+
+class ReviewIn(In):
+    comment: Comment = ""
+
+
+class WorkOut(Schema):
+    slug: str
+    state: str
+    visibility: str
+    section: str
+    tags: list[str]
+    revision: int = Field(description="The newest revision's number.")
+    title: str = Field(description="The newest revision's title.")
+    published_revision: int | None = Field(description="The live revision's number, if any.")
+
+
+def work_out(article: Article, user: Any) -> dict[str, Any]:
+    latest = selectors.shown_revision(user=user, article=article)
+    live = article.published_revision
+    return {
+        "slug": article.slug, "state": article.state, "visibility": article.visibility,
+        "section": article.section.slug, "tags": article.tags, "revision": latest.number,
+        "title": latest.title, "published_revision": live.number if live else None,
+    }  # fmt: skip
+
+
+def _section(slug: str) -> Section:
+    section = Section.objects.filter(slug=slug).first()
+    if section is None:
+        raise InvalidInput("No such section.", field="section")
+    return section
+
+
+def _work(request: ApiRequest, slug: str) -> Article:
+    return selectors.work_get(user=request.auth, slug=slug)
+
+
+@router.post("/kb/articles", response={201: WorkOut, **ERRORS})
+def kb_article_create(request: ApiRequest, payload: ArticleIn) -> Any:
+    """A new article in draft (authors: agents with the ``kb.author_article`` permission)."""
+    article = services.article_create(
+        actor=request.auth, section=_section(payload.section), title=payload.title,
+        body=payload.body, summary=payload.summary, visibility=payload.visibility,
+        tags=payload.tags,
+    )  # fmt: skip
+    return Status(201, work_out(article, request.auth))
+
+
+@router.get("/kb/articles/{slug}/work", response={200: WorkOut, **ERRORS})
+def kb_article_work(request: ApiRequest, slug: ArticleSlug) -> Any:
+    """The article's state and newest revision, for its authors and reviewers (and, for a
+    published article, its readers)."""
+    return work_out(_work(request, slug), request.auth)
+
+
+@router.patch("/kb/articles/{slug}", response={200: WorkOut, **ERRORS})
+def kb_article_update(request: ApiRequest, slug: ArticleSlug, payload: ArticleChange) -> Any:
+    """A new draft revision; a published article stays live until a reviewer approves."""
+    article = _work(request, slug)
+    services.article_update(
+        actor=request.auth, article=article, title=payload.title, body=payload.body,
+        summary=payload.summary, visibility=payload.visibility, tags=payload.tags,
+        section=_section(payload.section) if payload.section else None,
+    )  # fmt: skip
+    return work_out(article, request.auth)
+
+
+@router.post("/kb/articles/{slug}/submit", response={200: WorkOut, **ERRORS})
+def kb_article_submit(request: ApiRequest, slug: ArticleSlug) -> Any:
+    """Draft -> in review."""
+    article = services.article_submit(actor=request.auth, article=_work(request, slug))
+    return work_out(article, request.auth)
+
+
+@router.post("/kb/articles/{slug}/approve", response={200: WorkOut, **ERRORS})
+def kb_article_approve(request: ApiRequest, slug: ArticleSlug, payload: ReviewIn) -> Any:
+    """Publish the revision in review (reviewers of the section; never its author)."""
+    article = _work(request, slug)
+    services.review_approve(actor=request.auth, article=article, comment=payload.comment)
+    return work_out(article, request.auth)
+
+
+@router.post("/kb/articles/{slug}/request-changes", response={200: WorkOut, **ERRORS})
+def kb_article_request_changes(request: ApiRequest, slug: ArticleSlug, payload: ReviewIn) -> Any:
+    """Back to draft with the comment (required); the author is notified."""
+    article = _work(request, slug)
+    services.review_request_changes(actor=request.auth, article=article, comment=payload.comment)
+    return work_out(article, request.auth)
+
+
+@router.post("/kb/articles/{slug}/archive", response={200: WorkOut, **ERRORS})
+def kb_article_archive(request: ApiRequest, slug: ArticleSlug) -> Any:
+    article = services.article_archive(actor=request.auth, article=_work(request, slug))
+    return work_out(article, request.auth)

@@ -14,7 +14,8 @@ _help = (
     'prints one JSON line per file: {"source", "action": created|updated|unchanged|failed, '
     '"article", "reason"}; imported articles are published at once. \'kb search QUERY\' prints '
     'one JSON line per result, best first: {"article", "title", "score", "source"}, as an '
-    "anonymous visitor would find it unless --as USERNAME."
+    "anonymous visitor would find it unless --as USERNAME. 'kb export DIR' writes every published "
+    "article as DIR/SECTION/SLUG.md in the format the import reads."
 )
 
 
@@ -33,6 +34,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--visibility", choices=VISIBILITIES, default="internal",
         help="for files whose front matter says none (default: internal)",
     )  # fmt: skip
+    export = actions.add_parser("export", help="Write every published article to a directory.")
+    export.add_argument("directory", metavar="DIR")
     search = actions.add_parser("search", help="Search the knowledge base.")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--limit", type=int, default=10, help="at most 50 (default: 10)")

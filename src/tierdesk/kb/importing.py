@@ -2,8 +2,10 @@
 
 ``.md``, ``.txt`` and either gzipped (``.gz``). Optional front matter between ``---`` lines, a
 YAML subset: ``key: value`` lines, lists as ``[a, b]`` or ``- item`` lines; keys ``section``,
-``visibility``, ``tags`` (``products`` is not read yet). The title is the first heading (ATX
-``# Title`` or setext ``Title`` over ``===``), else the first line; the body is the rest.
+``visibility``, ``tags``, ``summary`` and ``slug`` (an exported file names its article;
+``products`` is not read yet). The title is the first heading (ATX ``# Title`` or setext
+``Title`` over ``===``), else the first line; the body is the rest. ``write_source`` writes the
+same format (``kb export``).
 """
 
 from __future__ import annotations
@@ -102,3 +104,21 @@ def _title(text: str) -> tuple[str, str]:
 
 def _rest(lines: list[str]) -> str:
     return "\n".join(lines).strip("\n")
+
+
+def write_source(title: str, body: str, meta: dict[str, str | list[str]]) -> str:
+    """A file ``read_source`` reads back to the same title, body and front matter."""
+    lines = ["---"]
+    for key, value in meta.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            lines += [f"  - {_quoted(item)}" for item in value]
+        elif value:
+            lines.append(f"{key}: {_quoted(value)}")
+    title_line = " ".join(title.split())
+    return "\n".join([*lines, "---", f"# {title_line}", "", body.strip("\n"), ""])
+
+
+def _quoted(value: str) -> str:
+    # Quotes keep the value's edges (``_unquote`` strips one layer of them and the blanks).
+    return f'"{" ".join(value.split())}"'

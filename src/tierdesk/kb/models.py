@@ -75,9 +75,17 @@ class Article(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     source = models.CharField(
-        max_length=500, blank=True, help_text="The file name it was imported from, if any."
-    )
+        max_length=500, blank=True, db_index=True,
+        help_text="The file name it was imported from, if any (a re-import finds it by this).",
+    )  # fmt: skip
     source_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of that file.")
+    # Counters of what readers did, kept by kb.services with F() updates: the article's
+    # statistics and the popularity signal of the search rank (kb.search).
+    view_count = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    deflection_count = models.PositiveIntegerField(default=0)
+    ticket_count = models.PositiveIntegerField(default=0, help_text="Tickets it was sent on.")
 
     class Meta:
         ordering = ["slug"]
@@ -130,3 +138,58 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verdict} of {self.revision}"
+
+
+class Feedback(models.Model):
+    """A reader's "Was this helpful?" answer, with an optional comment."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{'yes' if self.helpful else 'no'} on {self.article_id}"
+
+
+class Deflection(models.Model):
+    """A contact said an article solved their problem before opening a ticket; none was opened."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflections")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    query = models.CharField(max_length=1000, blank=True, help_text="What they had typed.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"deflection by {self.article_id}"
+
+
+class TicketArticle(models.Model):
+    """An article an agent sent on a ticket (inserted as a link in the composer)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="ticket_links")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "article"], name="kb_ticket_article_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} on {self.ticket_id}"

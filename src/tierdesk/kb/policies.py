@@ -46,6 +46,11 @@ def readable_visibilities(principal: Principal) -> frozenset[str]:
     return _READABLE.get(principal.role, _ALL)
 
 
+def is_agent(user: Any) -> bool:
+    """Agents see the knowledge base's statistics and send articles on tickets."""
+    return principal_of(user).is_agent
+
+
 def is_author(user: Any) -> bool:
     principal = principal_of(user)
     return principal.is_agent and user.has_perm(AUTHOR_PERMISSION)

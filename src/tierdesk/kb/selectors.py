@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
 from tierdesk.kb import policies, search
-from tierdesk.kb.models import Article, Section
+from tierdesk.kb.models import Article, Revision, Section, State, TicketArticle
 
 MAX_SEARCH_RESULTS = 50
+MAX_SUGGESTIONS = 5
+RELATED = 5
+DAYS_PER_MONTH = 30.44
 
 
 def article_list(*, user: Any, section: Section | None = None) -> QuerySet[Article]:
@@ -25,7 +32,7 @@ def article_list(*, user: Any, section: Section | None = None) -> QuerySet[Artic
 
 def article_get(*, user: Any, slug: str) -> Article:
     """One article the user may read; another's or a missing one is ``NotFound`` alike."""
-    article = article_list(user=user).filter(slug=slug).first()
+    article = article_list(user=user).select_related("section__parent").filter(slug=slug).first()
     if article is None:
         raise NotFound("No such article.")
     return article
@@ -39,6 +46,159 @@ def article_search(*, user: Any, q: str, limit: int = 10) -> list[Article]:
     return list(matches[:limit])
 
 
+def article_suggest(*, user: Any, q: str) -> list[Article]:
+    """At most five readable articles for what someone is typing (the portal's new-ticket
+    form, the API's ``suggest``)."""
+    return article_search(user=user, q=q, limit=MAX_SUGGESTIONS)
+
+
+def article_related(*, user: Any, article: Article) -> list[Article]:
+    """Readable articles like this one: found by its title and tags, itself left out."""
+    revision = article.published_revision
+    if revision is None:
+        return []
+    articles = policies.visible(user, policies.READ, Article.objects.exclude(pk=article.pk))
+    query = " ".join([revision.title, *article.tags])
+    return list(search.matching(articles, query).select_related("published_revision")[:RELATED])
+
+
+def export_list() -> QuerySet[Article]:
+    """Every published (not archived) article with its live revision: the export is the
+    system's, not one reader's."""
+    return (
+        Article.objects.filter(published_revision__isnull=False)
+        .exclude(state=State.ARCHIVED)
+        .select_related("section", "published_revision")
+        .order_by("pk")
+    )
+
+
 def section_tree() -> list[Section]:
     """Every section, parents before children (the tree is small: one query)."""
     return list(Section.objects.order_by("parent_id", "position", "title"))
+
+
+# ---- authoring and review (the desk) --------------------------------------------------------
+
+
+def work_list(*, user: Any, state: str = "", section: Section | None = None) -> QuerySet[Article]:
+    """Articles the user may see at all (published for readers, work for authors and
+    reviewers), newest change first, with their newest revision's title via ``latest``."""
+    articles = policies.visible(user, policies.VIEW, Article.objects.all())
+    if state:
+        articles = articles.filter(state=state)
+    if section is not None:
+        articles = articles.filter(section=section)
+    return articles.select_related("section", "published_revision").order_by("-updated_at", "pk")
+
+
+def review_queue(*, user: Any) -> QuerySet[Article]:
+    """Articles in review that the user may review; those whose revision in review they wrote
+    stay out (they may not review it)."""
+    articles = policies.visible(
+        user, policies.REVIEW, Article.objects.filter(state=State.IN_REVIEW)
+    )
+    latest_author = Revision.objects.filter(article=OuterRef("pk")).order_by("-number")
+    articles = articles.annotate(latest_author=Subquery(latest_author.values("author_id")[:1]))
+    mine = Q(latest_author=getattr(user, "pk", None))
+    return articles.exclude(mine).select_related("section").order_by("updated_at", "pk")
+
+
+def work_get(*, user: Any, slug: str) -> Article:
+    """One article the user may see at all (``view``); otherwise ``NotFound``."""
+    article = (
+        policies.visible(user, policies.VIEW, Article.objects.all())
+        .select_related("section__parent", "section__owner_team", "published_revision")
+        .filter(slug=slug)
+        .first()
+    )
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def revisions_of(*, user: Any, article: Article) -> list[Revision]:
+    """The article's revisions, newest first, with authors and reviews; none for those who do
+    not see its work (they read the live revision only)."""
+    if not sees_work(user, article):
+        return []
+    return list(
+        article.revisions.select_related("author")
+        .prefetch_related("reviews__reviewer")
+        .order_by("-number")
+    )
+
+
+def latest_revision(*, article: Article) -> Revision:
+    revision = article.revisions.order_by("-number").first()
+    assert revision is not None  # every article has its first revision
+    return revision
+
+
+def sees_work(user: Any, article: Article) -> bool:
+    """Whether the user sees work in progress on the article (its authors and reviewers, and
+    agents who may author it: group authoring); others see only the live revision."""
+    return policies.can(user, policies.WORK, article) or policies.can(
+        user, policies.AUTHOR, article
+    )
+
+
+def shown_revision(*, user: Any, article: Article) -> Revision:
+    """The newest revision for those who see the work, else the live one."""
+    if sees_work(user, article) or article.published_revision is None:
+        return latest_revision(article=article)
+    return article.published_revision
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    op: str  # "same", "added", "removed"
+    text: str
+
+
+def revision_diff(*, article: Article, old: int, new: int) -> list[DiffLine]:
+    """Line by line, revision ``old`` to ``new`` (title, summary and body)."""
+    found = {r.number: r for r in article.revisions.filter(number__in=[old, new])}
+    if old not in found or new not in found:
+        raise NotFound("No such revision.")
+    ops = {" ": "same", "+": "added", "-": "removed"}
+    lines = difflib.ndiff(_lines(found[old]), _lines(found[new]))
+    return [DiffLine(ops[line[0]], line[2:]) for line in lines if line[0] in ops]
+
+
+def _lines(revision: Revision) -> list[str]:
+    return [
+        f"Title: {revision.title}",
+        f"Summary: {revision.summary}",
+        "",
+        *revision.body.split("\n"),
+    ]
+
+
+def stale_list(*, user: Any, at: datetime | None = None) -> list[Article]:
+    """Published articles whose verification interval (their section's) has lapsed, oldest
+    first, among those the user may see."""
+    at = at or now()
+    articles = policies.visible(
+        user, policies.VIEW, Article.objects.filter(state=State.PUBLISHED)
+    ).select_related("section", "published_revision")
+    stale = [
+        a
+        for a in articles.order_by("published_at")
+        if a.published_at is not None
+        and (at - a.published_at).days > a.section.verification_months * DAYS_PER_MONTH
+    ]
+    return stale
+
+
+def linked_ticket_ids(*, article: Article) -> list[int]:
+    """The tickets the article was sent on (the desk narrows them to what the agent sees)."""
+    return list(
+        TicketArticle.objects.filter(article=article).values_list("ticket_id", flat=True)[:100]
+    )
+
+
+def helpful_share(article: Article) -> float | None:
+    """The share of "Was this helpful?" answers that said yes; None without answers."""
+    answers = article.helpful_yes + article.helpful_no
+    return article.helpful_yes / answers if answers else None

@@ -12,21 +12,39 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.text import slugify
 
+from tierdesk.accounts.models import Notification
 from tierdesk.accounts.principal import SYSTEM
+from tierdesk.accounts.services import notifications_raise
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from tierdesk.core.limits import NUL_REFUSED, has_nul
 from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT, render_markdown
 from tierdesk.kb import policies
 from tierdesk.kb.importing import Source
-from tierdesk.kb.models import Article, Review, Revision, Section, State, Verdict, Visibility
-from tierdesk.kb.search import index_article
+from tierdesk.kb.models import (
+    Article,
+    Deflection,
+    Feedback,
+    Review,
+    Revision,
+    Section,
+    State,
+    TicketArticle,
+    Verdict,
+    Visibility,
+)
+from tierdesk.kb.search import MAX_ASKED, index_article
 
 MAX_SUMMARY = 1000
 MAX_TAGS = 20
 MAX_TAG = 50
+MAX_COMMENT = 2000
+MAX_QUERY = 1000
+# The kind of the notification an author gets when their revision is reviewed.
+REVIEWED_KIND = "kb_reviewed"
 
 
 def article_create(
@@ -50,9 +68,42 @@ def article_create(
     return article
 
 
+def create_article(
+    *, section: Section, title: str, body: str, visibility: str, author: Any,
+    publish: bool = False, summary: str = "", tags: list[str] | None = None,
+) -> Article:  # fmt: skip
+    """The one call other apps use (problems' workarounds): a new article by ``author``.
+    ``publish``: an agent's article goes to review at once (it is published when a reviewer
+    approves); the system's (``SYSTEM``, like an import) is published at once."""
+    if publish and author is SYSTEM:
+        return _system_publish(section, title, body, summary, visibility, tags or [])
+    article = article_create(
+        actor=author, section=section, title=title, body=body, summary=summary,
+        visibility=visibility, tags=tags,
+    )  # fmt: skip
+    return article_submit(actor=author, article=article) if publish else article
+
+
+def _system_publish(
+    section: Section, title: str, body: str, summary: str, visibility: str, tags: list[str]
+) -> Article:
+    _check_text(title=title, body=body, summary=summary)
+    _check_choice(visibility)
+    body_html = render_markdown(body)
+    at = now()
+    with transaction.atomic():
+        article = Article.objects.create(
+            slug=_free_slug(title), section=section, visibility=visibility,
+            tags=_clean_tags(tags), created_at=at, updated_at=at,
+        )  # fmt: skip
+        revision = _revise(article, SYSTEM, title, summary, body, body_html, at)
+        _publish(article, revision, at)
+    return article
+
+
 def article_update(
     *, actor: Any, article: Article, title: str, body: str, summary: str = "",
-    visibility: str | None = None, tags: list[str] | None = None,
+    visibility: str | None = None, tags: list[str] | None = None, section: Section | None = None,
 ) -> Revision:  # fmt: skip
     """A new revision. A published article gets a draft revision; readers keep the published
     one until a reviewer approves."""
@@ -65,6 +116,8 @@ def article_update(
         article.visibility = visibility
     if tags is not None:
         article.tags = _clean_tags(tags)
+    if section is not None:
+        article.section = section
     body_html = render_markdown(body)
     at = now()
     with transaction.atomic():
@@ -92,13 +145,18 @@ def review_approve(*, actor: Any, article: Article, comment: str = "") -> Review
     at = now()
     with transaction.atomic():
         review = _review(revision, actor, Verdict.APPROVE, comment, at)
-        article.published_revision = revision
-        article.published_at = at
-        article.state = State.PUBLISHED
-        article.updated_at = at
-        article.save()
-        index_article(article)  # commits with the publication
+        _publish(article, revision, at)
+        _tell_author(review, article, "approved and published")
     return review
+
+
+def _publish(article: Article, revision: Revision, at: Any) -> None:
+    article.published_revision = revision
+    article.published_at = at
+    article.state = State.PUBLISHED
+    article.updated_at = at
+    article.save()
+    index_article(article, asked_of(article))  # commits with the publication
 
 
 def review_request_changes(*, actor: Any, article: Article, comment: str) -> Review:
@@ -112,7 +170,23 @@ def review_request_changes(*, actor: Any, article: Article, comment: str) -> Rev
         article.state = State.DRAFT
         article.updated_at = at
         article.save(update_fields=["state", "updated_at"])
+        _tell_author(review, article, "needs changes")
     return review
+
+
+def _tell_author(review: Review, article: Article, outcome: str) -> None:
+    """The revision's author hears of the review (the desk's bell, and mail by preference)."""
+    author = review.revision.author
+    if author is None or not author.is_active:
+        return
+    title = review.revision.title
+    notifications_raise([
+        Notification(
+            recipient=author, kind=REVIEWED_KIND, title=f"{title}: {outcome}",
+            body=review.comment, data={"article": article.slug, "verdict": review.verdict},
+            dedupe_key=f"kb-review:{review.pk}", created_at=review.created_at,
+        )
+    ])  # fmt: skip
 
 
 def article_archive(*, actor: Any, article: Article) -> Article:
@@ -199,6 +273,10 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
+def _meta_text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _free_slug(text: str) -> str:
     base = slugify(text)[:180] or "article"
     slug, n = base, 1
@@ -213,23 +291,104 @@ def article_import(
 ) -> tuple[str, Article]:
     """Create or update the article imported from file ``name``, published at once (an import
     is a reviewed batch). Returns ``created``, ``updated`` or ``unchanged`` and the article."""
+    slug = _meta_text(source.meta.get("slug"))
     existing = Article.objects.filter(source=name).first()
+    if existing is None and slug:  # an exported file names its article
+        existing = Article.objects.filter(slug=slug).first()
     if existing is not None and existing.source_hash == source.digest:
         return "unchanged", existing
     tags = source.meta.get("tags", [])
     tags = _clean_tags([tags] if isinstance(tags, str) else tags)
-    _check_text(title=source.title, body=source.body, summary="")
+    summary = _meta_text(source.meta.get("summary"))
+    _check_text(title=source.title, body=source.body, summary=summary)
     _check_choice(visibility)
     body_html = render_markdown(source.body)
     at = now()
     with transaction.atomic():
-        article = existing or Article(slug=_free_slug(source.title), source=name, created_at=at)
+        article = existing or Article(
+            slug=_free_slug(slug or source.title), source=name, created_at=at
+        )
         article.section, article.visibility, article.tags = section, visibility, tags
-        article.source_hash, article.updated_at = source.digest, at
+        article.source, article.source_hash, article.updated_at = name, source.digest, at
         article.save()
-        revision = _revise(article, SYSTEM, source.title, "", source.body, body_html, at)
-        article.published_revision, article.published_at = revision, at
-        article.state = State.PUBLISHED
-        article.save()
-        index_article(article)
+        revision = _revise(article, SYSTEM, source.title, summary, source.body, body_html, at)
+        _publish(article, revision, at)
     return ("updated" if existing else "created"), article
+
+
+# ---- what readers do ----------------------------------------------------------------------
+
+
+def article_viewed(*, article: Article) -> None:
+    """Count a reader's visit (one UPDATE; a concurrent visit is never lost)."""
+    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+
+
+def feedback_record(*, actor: Any, article: Article, helpful: bool, comment: str = "") -> Feedback:
+    """A reader's "Was this helpful?" answer. Anybody who may read the article may answer."""
+    _check_readable(actor, article)
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"At most {MAX_COMMENT} characters.", field="comment")
+    if has_nul(comment):
+        raise InvalidInput(NUL_REFUSED, field="comment")
+    counter = "helpful_yes" if helpful else "helpful_no"
+    with transaction.atomic():
+        feedback = Feedback.objects.create(
+            article=article, helpful=helpful, comment=comment.strip(), user=_user(actor),
+            created_at=now(),
+        )  # fmt: skip
+        Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    return feedback
+
+
+def deflection_record(*, actor: Any, article: Article, query: str = "") -> Deflection:
+    """A contact found their answer in ``article`` before opening a ticket: no ticket is
+    opened; the article counts it, and what they typed joins its searchable questions."""
+    _check_readable(actor, article)
+    if has_nul(query):
+        raise InvalidInput(NUL_REFUSED, field="q")
+    with transaction.atomic():
+        deflection = Deflection.objects.create(
+            article=article, user=_user(actor), query=query.strip()[:MAX_QUERY], created_at=now()
+        )
+        Article.objects.filter(pk=article.pk).update(deflection_count=F("deflection_count") + 1)
+        index_article(article, asked_of(article))
+    return deflection
+
+
+def ticket_article_send(*, actor: Any, ticket: Any, article: Article) -> TicketArticle:
+    """Record that an agent sent ``article`` on ``ticket`` (the caller has checked, through the
+    tickets app, that the agent may work on the ticket). Sending it twice records it once."""
+    if not policies.is_agent(actor):
+        raise Forbidden("Only agents send articles on tickets.")
+    _check_readable(actor, article)
+    with transaction.atomic():
+        link, created = TicketArticle.objects.get_or_create(
+            ticket=ticket, article=article,
+            defaults={"sent_by": _user(actor), "created_at": now()},
+        )  # fmt: skip
+        if created:
+            Article.objects.filter(pk=article.pk).update(ticket_count=F("ticket_count") + 1)
+            index_article(article, asked_of(article))
+    return link
+
+
+def asked_of(article: Article) -> list[str]:
+    """What people asked when the article answered them: subjects of the tickets it was sent
+    on and deflected questions, newest first (the search's ``asked`` field)."""
+    subjects = TicketArticle.objects.filter(article=article).order_by("-created_at")
+    questions = Deflection.objects.filter(article=article).exclude(query="")
+    asked = list(subjects.values_list("ticket__subject", flat=True)[:MAX_ASKED])
+    asked += list(questions.order_by("-created_at").values_list("query", flat=True)[:MAX_ASKED])
+    return asked[:MAX_ASKED]
+
+
+def _check_readable(actor: Any, article: Article) -> None:
+    if not policies.can(actor, policies.READ, article):
+        raise NotFound("No such article.")
+
+
+def _user(actor: Any) -> Any:
+    return (
+        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    )

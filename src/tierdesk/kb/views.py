@@ -1,21 +1,25 @@
-"""The public help centre (``/kb/``): sections, articles and search, for anybody.
+"""The public help centre (``/kb/``): sections, articles and search, for anybody; and the
+answers offered before a ticket is opened (suggestions, "This solved my problem").
 
 Each page shows what its visitor may read (``selectors`` start from ``policies.visible``):
-anonymous visitors the public articles, signed-in contacts and agents more.
+anonymous visitors the public articles, signed-in contacts and agents more. An article one may
+not read is a 404, on every URL here.
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from tierdesk.core.errors import NotFound
+from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.core.text import MAX_SEARCH
-from tierdesk.kb import selectors
-from tierdesk.kb.models import Section
+from tierdesk.kb import search as kb_search
+from tierdesk.kb import selectors, services
+from tierdesk.kb.models import Article, Section
 
 SEARCH_RESULTS = 20
+SUGGEST_CHARS = 500  # of subject and description: enough words to find an article
 
 
 @require_GET
@@ -40,19 +44,93 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "kb/section.html", context)
 
 
-@require_GET
-def article(request: HttpRequest, slug: str) -> HttpResponse:
+def _readable(request: HttpRequest, slug: str) -> Article:
     try:
-        found = selectors.article_get(user=request.user, slug=slug)
+        return selectors.article_get(user=request.user, slug=slug)
     except NotFound as error:
         raise Http404(error.message) from error
+
+
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    found = _readable(request, slug)
+    services.article_viewed(article=found)
+    return _article_page(request, found)
+
+
+def _article_page(request: HttpRequest, found: Article, **extra: object) -> HttpResponse:
     trail = [found.section.parent, found.section] if found.section.parent_id else [found.section]
-    context = {"article": found, "revision": found.published_revision, "trail": trail}
+    context = {
+        "article": found,
+        "revision": found.published_revision,
+        "trail": trail,
+        "related": selectors.article_related(user=request.user, article=found),
+        **extra,
+    }
     return render(request, "kb/article.html", context)
+
+
+@require_POST
+def feedback(request: HttpRequest, slug: str, answer: str) -> HttpResponse:
+    """ "Was this helpful?": ``yes`` or ``no`` (in the URL), with an optional comment."""
+    found = _readable(request, slug)
+    if answer not in {"yes", "no"}:
+        raise Http404("No such answer.")
+    error = ""
+    try:
+        services.feedback_record(
+            actor=request.user, article=found, helpful=answer == "yes",
+            comment=request.POST.get("comment", ""),
+        )  # fmt: skip
+    except TierdeskError as exc:
+        error = exc.message
+    status = 400 if error else 200
+    extra = {"feedback_error": error, "thanked": not error}
+    if getattr(request, "htmx", False):
+        context = {"article": found, **extra}
+        return render(request, "kb/article.html#feedback", context, status=status)
+    response = _article_page(request, found, **extra)
+    response.status_code = status
+    return response
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:MAX_SEARCH]
     results = selectors.article_search(user=request.user, q=q, limit=SEARCH_RESULTS)
-    return render(request, "kb/search.html", {"q": q, "results": results})
+    hits = [(a, kb_search.snippet(_text_of(a), q)) for a in results]
+    return render(request, "kb/search.html", {"q": q, "hits": hits})
+
+
+def _text_of(article: Article) -> str:
+    revision = article.published_revision
+    return f"{revision.summary}\n{revision.body}" if revision else ""
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Up to five articles for what a contact is typing in the new-ticket form (htmx)."""
+    q = _typed(request)
+    results = selectors.article_suggest(user=request.user, q=q) if q.strip() else []
+    return render(request, "kb/_suggestions.html", {"results": results, "q": q})
+
+
+def _typed(request: HttpRequest) -> str:
+    subject = request.GET.get("subject", "")[:SUGGEST_CHARS]
+    body = request.GET.get("body", "")[:SUGGEST_CHARS]
+    return f"{subject} {body}".strip()[:SUGGEST_CHARS]
+
+
+@require_POST
+def solved(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "This solved my problem": counts a deflection; no ticket is opened."""
+    found = _readable(request, slug)
+    try:
+        services.deflection_record(
+            actor=request.user, article=found, query=request.POST.get("q", "")[:SUGGEST_CHARS]
+        )
+    except TierdeskError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if getattr(request, "htmx", False):
+        return render(request, "kb/_suggestions.html#solved", {"article": found})
+    return _article_page(request, found, solved=True)

@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tierdesk.core.clock import now
 from tierdesk.mail.bounces import address_unsuppress
+from tierdesk.mail.imap import mailbox_test_connection
 from tierdesk.mail.models import (
     AddressState,
     InboundMessage,
@@ -28,10 +29,22 @@ from tierdesk.mail.services import mail_retry
 @admin.register(Mailbox)
 class MailboxAdmin(SimpleHistoryAdmin):
     list_display = ["name", "address", "is_default", "is_emergency", "unknown_senders",
-                    "sender_check", "mailer", "imap_host", "is_active"]  # fmt: skip
+                    "sender_check", "mailer", "imap_host", "is_active", "last_poll_at",
+                    "last_poll_ok"]  # fmt: skip
     list_filter = ["is_active", "is_emergency", "unknown_senders", "sender_check"]
     search_fields = ["name", "address"]
     raw_id_fields = ["fallback_organization"]
+    readonly_fields = ["last_poll_at", "last_poll_ok", "last_poll_error"]
+    actions = ["test_connection"]
+
+    @admin.action(description="Test the IMAP connection (sign in, open the folder)")
+    def test_connection(self, request: HttpRequest, queryset: Any) -> None:
+        for mailbox in queryset.exclude(imap_host=""):
+            error = mailbox_test_connection(mailbox)
+            if error:
+                self.message_user(request, f"{mailbox.name}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{mailbox.name}: connected.")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

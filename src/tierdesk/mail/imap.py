@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db import close_old_connections
 from imapclient import IMAPClient
 
+from tierdesk.core.clock import now
 from tierdesk.core.env import env_str
 from tierdesk.mail.batch import Delivery, mail_ingest_batch
 from tierdesk.mail.models import ImapAuth, Mailbox
@@ -117,12 +118,47 @@ def _logout(client: IMAPClient) -> None:
 
 def poll_all() -> int:
     """Poll every active IMAP mailbox once; the number of messages ingested. One mailbox's
-    failure (server down, password changed) is logged and does not stop the others."""
+    failure (server down, password changed) is logged, stored on the mailbox for its page, and
+    does not stop the others."""
     count = 0
     for mailbox in Mailbox.objects.filter(is_active=True).exclude(imap_host=""):
         close_old_connections()
         try:
             count += len(mailbox_poll(mailbox).results)
-        except Exception:
+        except Exception as failure:
             log.exception("IMAP poll of mailbox %s failed", mailbox.name)
+            mailbox_record_poll(mailbox, error=describe(failure))
+        else:
+            mailbox_record_poll(mailbox, error="")
     return count
+
+
+def mailbox_test_connection(mailbox: Mailbox, *, timeout: float = 10.0) -> str:
+    """Sign in and open the folder, touching no message; "" when that worked, else what went
+    wrong. Stored on the mailbox like a poll's outcome."""
+    try:
+        client = connect(mailbox, timeout=timeout)
+        try:
+            client.select_folder(mailbox.imap_folder, readonly=True)
+        finally:
+            _logout(client)
+    except Exception as failure:
+        error = describe(failure)
+    else:
+        error = ""
+    mailbox_record_poll(mailbox, error=error)
+    return error
+
+
+def describe(failure: BaseException) -> str:
+    """A failure as a person can read it on the mailbox page (no traceback)."""
+    text = str(failure).strip() or type(failure).__name__
+    return f"{type(failure).__name__}: {text}"[:2000]
+
+
+def mailbox_record_poll(mailbox: Mailbox, *, error: str) -> None:
+    at = now()
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_poll_at=at, last_poll_ok=not error, last_poll_error=error
+    )
+    mailbox.last_poll_at, mailbox.last_poll_ok, mailbox.last_poll_error = at, not error, error

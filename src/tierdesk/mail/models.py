@@ -8,8 +8,17 @@ same message a no-op however many pollers and listeners race.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+# The mailbox stores where its secret is, never the secret: the NAME of an environment variable.
+env_name_validator = RegexValidator(
+    r"^[A-Z_][A-Z0-9_]*\Z",
+    "Give the NAME of an environment variable (capitals, digits and _, e.g. "
+    "TIERDESK_IMAP_SUPPORT_PASSWORD), never the password itself.",
+    code="not_an_environment_variable",
+)
 
 
 class UnknownSenders(models.TextChoices):
@@ -33,14 +42,15 @@ class ImapAuth(models.TextChoices):
 class Mailbox(models.Model):
     """An address customers write to, how Tierdesk reads it and which identity answers from it."""
 
-    name = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=50, unique=True, help_text="e.g. Support UK")
     address = models.EmailField(unique=True, help_text="The address customers write to.")
     display_name = models.CharField(max_length=100, default="Support")
     is_default = models.BooleanField(
         default=False, help_text="Answers for tickets that did not come in through a mailbox."
     )
     is_emergency = models.BooleanField(
-        default=False, help_text="Mail to this address opens emergency tickets (P5)."
+        default=False,
+        help_text="Mail to this address opens emergency tickets: P1, with a call-back.",
     )
     unknown_senders = models.CharField(
         max_length=20, choices=UnknownSenders.choices, default=UnknownSenders.CREATE_CONTACT
@@ -67,7 +77,7 @@ class Mailbox(models.Model):
     imap_username = models.CharField(max_length=255, blank=True)
     imap_auth = models.CharField(max_length=10, choices=ImapAuth.choices, default=ImapAuth.PASSWORD)
     imap_secret_env = models.CharField(
-        max_length=100, blank=True,
+        max_length=100, blank=True, validators=[env_name_validator],
         help_text="Name of the environment variable holding the password or OAuth token "
         "(NAME_FILE is read afresh on every poll, so a token refresher can rewrite it).",
     )  # fmt: skip
@@ -76,7 +86,12 @@ class Mailbox(models.Model):
         max_length=255, blank=True,
         help_text="Move processed mail here; empty: flag it $Tierdesk and \\Seen in place.",
     )  # fmt: skip
-    history = HistoricalRecords()
+    # The last IMAP poll (or connection test), so a failure shows on the mailbox, not only in
+    # the server log. Not history: it changes every poll.
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_poll_ok = models.BooleanField(null=True, blank=True)
+    last_poll_error = models.TextField(blank=True)
+    history = HistoricalRecords(excluded_fields=["last_poll_at", "last_poll_ok", "last_poll_error"])
 
     class Meta:
         ordering = ["name"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tierdesk.accounts.principal import principal_of
+from tierdesk.core.rating_links import VERDICTS, rating_url
 from tierdesk.mail.models import OutboundKind
 from tierdesk.mail.rendering import ticket_subject
 from tierdesk.tickets.models import EventKind, Message, TicketEvent
@@ -67,10 +68,18 @@ def _kind_and_context(event: TicketEvent) -> tuple[str | None, dict[str, Any]]:
             return OutboundKind.INFO_REQUEST, {"note": note}
         return OutboundKind.PENDING, {"note": note, "reason": ticket.get_pending_reason_display()}
     if event.kind == EventKind.RESOLVED:
-        return OutboundKind.RESOLVED, {"summary": data.get("summary", "")}
+        return OutboundKind.RESOLVED, {"summary": data.get("summary", ""), **_rating_links(ticket)}
     if event.kind == EventKind.REOPENED and _is_agent(event.actor):
         return OutboundKind.REOPENED, {"reason": data.get("reason", "")}
     return None, {}
+
+
+def _rating_links(ticket: Any) -> dict[str, str]:
+    """The one-click good / bad links for the reporter (the token's home: core.rating_links)."""
+    return {
+        f"rate_{verdict}_url": rating_url(ticket.pk, ticket.reporter_id, verdict)
+        for verdict in VERDICTS
+    }
 
 
 def _is_agent(user: Any) -> bool:

@@ -9,21 +9,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
+from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
+from tierdesk.crm import selectors as crm_selectors
+from tierdesk.crm.policies import ACT_FOR
 from tierdesk.mail.models import Mailbox
 from tierdesk.portal.models import Announcement
 from tierdesk.sla.config import plan_configs
 from tierdesk.sla.models import Calendar, EscalationStep, Plan, Target, WorkingInterval
-from tierdesk.sla.promise import Promise, call_back_term, promise, ticket_promises
+from tierdesk.sla.promise import (
+    Promise,
+    call_back_term,
+    first_response_due,
+    promise,
+    ticket_promises,
+)
+from tierdesk.sla.services import plan_for
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
-from tierdesk.tickets.domain import ticket_id_from_reference
+from tierdesk.tickets.domain import (
+    DEFAULT_PRIORITY_FOR_SEVERITY,
+    ticket_id_from_reference,
+    waits_for_customer,
+)
 from tierdesk.tickets.models import Priority, Ticket
 
 DASH = "\u2013"  # the en dash of ranges: Mon-Fri, 08:00-18:00
@@ -188,10 +204,28 @@ def contact_ticket(*, user: Any, reference: str) -> Any:
     return ticket
 
 
+class Scope(StrEnum):
+    """Whose tickets the list shows: the contact's own, or their whole organization's."""
+
+    MINE = "mine"
+    ORGANIZATION = "organization"
+
+
+@dataclass(frozen=True)
+class Due:
+    """The next thing the plan promises a ticket, as an instant: ``what`` is due by ``at``."""
+
+    what: str  # "First response", "Resolution"
+    at: datetime
+
+
 @dataclass(frozen=True)
 class PortalRow:
     ticket: Any
     commitment: Promise | None
+    due: Due | None
+    waiting_for_you: bool
+    mine: bool  # the reader reported it
 
 
 @dataclass(frozen=True)
@@ -199,25 +233,83 @@ class PortalPage:
     rows: list[PortalRow]
     page: int
     has_next: bool
+    scope: Scope = Scope.ORGANIZATION
 
 
-def contact_ticket_page(*, user: Any, active_only: bool, page: int, size: int = 25) -> PortalPage:
+def contact_ticket_page(
+    *, user: Any, active_only: bool, page: int, size: int = 25, scope: Scope = Scope.ORGANIZATION
+) -> PortalPage:
     """The contact's (or their organization's) tickets, newest activity first, with what the
-    plan promises each: a fixed number of queries whatever the page size."""
-    filters = ticket_selectors.TicketFilters(active=True if active_only else None)
+    plan promises each and when: a fixed number of queries whatever the page size."""
+    contact_id = principal_of(user).contact_id
+    filters = ticket_selectors.TicketFilters(
+        active=True if active_only else None,
+        reporter_id=(contact_id or 0) if scope is Scope.MINE else None,
+    )
     tickets = ticket_selectors.ticket_list(user=user, filters=filters, ordering="updated")
     start = (max(page, 1) - 1) * size
     found = list(tickets[start : start + size + 1])
     shown = found[:size]
     promises = ticket_promises(shown)
-    rows = [PortalRow(t, promises[t.pk]) for t in shown]
-    return PortalPage(rows, max(page, 1), len(found) > size)
+    rows = [
+        PortalRow(
+            t,
+            promises[t.pk],
+            next_due(t),
+            waiting_for_you(t),
+            mine=contact_id is not None and t.reporter_id == contact_id,
+        )
+        for t in shown
+    ]
+    return PortalPage(rows, max(page, 1), len(found) > size, scope)
+
+
+def waiting_for_you(ticket: Any) -> bool:
+    """The ticket waits for the customer (``tickets.domain.waits_for_customer``)."""
+    return waits_for_customer(ticket.status, ticket.pending_reason)
+
+
+def next_due(ticket: Any) -> Due | None:
+    """The first response while none was given, else the resolution, as its clock stored it;
+    nothing once resolved, or while the clock waits for the customer."""
+    if not ticket.is_active or waiting_for_you(ticket):
+        return None
+    if ticket.first_response_at is None and ticket.response_due_at is not None:
+        return Due("First response", ticket.response_due_at)
+    if ticket.resolution_due_at is not None:
+        return Due("Resolution", ticket.resolution_due_at)
+    return None
+
+
+@dataclass(frozen=True)
+class SubmitPromise:
+    """What a ticket sent now would be promised: the terms, and the first response's due time."""
+
+    commitment: Promise | None
+    due_at: datetime | None
+    priority: int
+
+
+def submit_promise(*, user: Any, impact: Any = None) -> SubmitPromise:
+    """For the contact's organization, at the priority the impact implies (P3 without one)."""
+    organization = crm_selectors.organization_get(
+        user=user, pk=principal_of(user).organization_id or 0, action=ACT_FOR
+    )
+    priority = DEFAULT_PRIORITY_FOR_SEVERITY[impact.severity()] if impact else Priority.P3
+    plan = plan_for(organization)
+    return SubmitPromise(
+        commitment=promise(plan, priority),
+        due_at=first_response_due(plan, priority, at=now()),
+        priority=priority,
+    )
 
 
 def required_facts_for(category: Any) -> list[str]:
     """Facts the submit form asks for: the category's, minus what the form always has (who the
     customer is, and the description, which is the message itself)."""
     required = (
-        settings.TIERDESK_DEFAULT_REQUIRED_FACTS if category is None else category.required_facts
+        settings.TIERDESK_DEFAULT_REQUIRED_FACTS
+        if category is None
+        else category.known_required_facts
     )
     return [f for f in required if f not in {"customer", "description"}]

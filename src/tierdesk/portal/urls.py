@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", views.tickets, name="tickets"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/new/facts/", views.ticket_new_facts, name="ticket_new_facts"),
+    path("tickets/new/promise/", views.ticket_new_promise, name="ticket_new_promise"),
     path("tickets/<str:ref>/", views.ticket, name="ticket"),
     path("tickets/<str:ref>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<str:ref>/close/", views.ticket_close, name="ticket_close"),

@@ -16,19 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.errors import NotFound, TierdeskError
-from tierdesk.core.text import MAX_PAGE, parse_int
+from tierdesk.core.text import MAX_IMPACT, MAX_PAGE, parse_int
 from tierdesk.crm import selectors as crm_selectors
 from tierdesk.crm.policies import ACT_FOR
 from tierdesk.portal import forms as portal_forms
-from tierdesk.portal import selectors
+from tierdesk.portal import selectors, services
 from tierdesk.sla.promise import call_back_term, ticket_promise
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets.domain import Action, may
-from tierdesk.tickets.models import Channel, Ticket
+from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services.messages import reopen_window_open
 from tierdesk.tickets.services.opening import Impact
-from tierdesk.tickets.uploads import open_with_files, post_message
+from tierdesk.tickets.uploads import post_message
 
 View = Callable[..., HttpResponseBase]
 
@@ -87,7 +87,12 @@ def news(request: HttpRequest) -> HttpResponse:
 def tickets(request: HttpRequest) -> HttpResponse:
     active_only = request.GET.get("show") != "all"
     page = parse_int(request.GET.get("page", "1"), low=1, high=MAX_PAGE) or 1
-    found = selectors.contact_ticket_page(user=request.user, active_only=active_only, page=page)
+    scope = (
+        selectors.Scope.MINE if request.GET.get("who") == "mine" else selectors.Scope.ORGANIZATION
+    )
+    found = selectors.contact_ticket_page(
+        user=request.user, active_only=active_only, page=page, scope=scope
+    )
     return render(request, "portal/tickets.html", {"tickets": found, "active_only": active_only})
 
 
@@ -118,8 +123,36 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             return redirect("portal:ticket", ref=created.reference)
     status = 422 if form.is_bound else 200
     # An emergency's call-back, from the one home of every promise (``sla.promise``).
-    context = {"form": form, "call_back": call_back_term()}
+    context = {
+        "form": form,
+        "call_back": call_back_term(),
+        "promise": selectors.submit_promise(
+            user=request.user, impact=_impact_of(request.POST or request.GET)
+        ),
+    }
     return render(request, "portal/ticket_new.html", context, status=status)
+
+
+@contact_page
+@require_GET
+def ticket_new_promise(request: HttpRequest) -> HttpResponse:
+    """What a ticket sent now would be promised, for the impact typed so far (htmx)."""
+    found = selectors.submit_promise(user=request.user, impact=_impact_of(request.GET))
+    return render(request, "portal/ticket_new.html#promise", {"promise": found})
+
+
+def _impact_of(source: Any) -> Impact | None:
+    """The impact typed into the form, when it is whole and valid; else none (P3)."""
+    affected = parse_int(source.get("affected", ""), low=0, high=MAX_IMPACT)
+    total = parse_int(source.get("total", ""), low=1, high=MAX_IMPACT)
+    if affected is None or total is None:
+        return None
+    impact = Impact(affected, total, "")
+    try:
+        impact.severity()
+    except TierdeskError:
+        return None
+    return impact
 
 
 def _submit(user: Any, form: portal_forms.SubmitForm) -> Ticket:
@@ -134,13 +167,9 @@ def _submit(user: Any, form: portal_forms.SubmitForm) -> Ticket:
     impact = None
     if data["affected"] is not None and data["total"] is not None:
         impact = Impact(data["affected"], data["total"], data["unit"])
-    return open_with_files(
-        actor=user,
-        files=data["attachments"],
-        open_ticket=lambda: ticket_services.ticket_open(
-            actor=user, organization=organization, subject=data["subject"], body=data["body"],
-            channel=Channel.PORTAL, category=category, impact=impact, facts=form.fact_values(),
-        ),
+    return services.portal_ticket_submit(
+        actor=user, organization=organization, subject=data["subject"], body=data["body"],
+        category=category, impact=impact, facts=form.fact_values(), files=data["attachments"],
     )  # fmt: skip
 
 
@@ -159,6 +188,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[
         "events": list(ticket_selectors.ticket_events(user=user, ticket=ticket)),
         "attachments": list(ticket_selectors.ticket_attachments(user=user, ticket=ticket)),
         "commitment": ticket_promise(ticket),
+        "due": selectors.next_due(ticket),
+        "waiting_for_you": selectors.waiting_for_you(ticket),
         "may_close": may(Action.CLOSE, ticket.status),
         "may_reopen": may(Action.REOPEN, ticket.status) and reopen_window_open(ticket),
         "reply_form": forms.get("reply_form") or portal_forms.ReplyForm(),

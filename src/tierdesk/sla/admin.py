@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from tierdesk.core.clock import now
+from tierdesk.sla.forms import TargetFormSet, WeekFormSet
 from tierdesk.sla.holidays import calendar_generate_holidays, calendar_touch
 from tierdesk.sla.models import (
     Calendar,
@@ -23,6 +24,7 @@ from tierdesk.sla.models import (
 
 class WorkingIntervalInline(admin.TabularInline):
     model = WorkingInterval
+    formset = WeekFormSet
     extra = 0
 
 
@@ -59,6 +61,7 @@ class CalendarAdmin(SimpleHistoryAdmin):
 
 class TargetInline(admin.TabularInline):
     model = Target
+    formset = TargetFormSet
     extra = 0
 
 

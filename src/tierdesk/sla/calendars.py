@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import date, time
@@ -12,6 +13,7 @@ from typing import Any
 
 import holidays as holiday_sets
 
+from tierdesk.accounts.services import configuration_problem_raise
 from tierdesk.core.clock import now
 from tierdesk.sla import clock
 from tierdesk.sla.models import Calendar, Holiday, WorkingInterval
@@ -21,19 +23,44 @@ from tierdesk.sla.models import Calendar, Holiday, WorkingInterval
 YEARS_BACK = 2
 YEARS_AHEAD = 3
 
+log = logging.getLogger(__name__)
+
+# What a calendar the clock cannot use counts instead: every minute, in UTC. A ticket is always
+# taken and timed; the admins are told the calendar needs fixing.
+FALLBACK = clock.Calendar(timezone="UTC", always_open=True)
+
 _cache: dict[tuple[int, int], clock.Calendar] = {}
 _cache_lock = threading.Lock()
 
 
 def clock_calendar(calendar: Calendar) -> clock.Calendar:
-    """The pure clock calendar for a row, built once per (id, revision) and process."""
+    """The pure clock calendar for a row, built once per (id, revision) and process; the
+    24x7 UTC ``FALLBACK`` for a row the clock cannot use (saved before validation existed, or
+    written around it)."""
     key = (calendar.pk, calendar.revision)
     cached = _cache.get(key)
     if cached is None:
-        cached = _build(calendar)
+        cached = _build_or_fallback(calendar)
         with _cache_lock:
             _cache[key] = cached
     return cached
+
+
+def _build_or_fallback(calendar: Calendar) -> clock.Calendar:
+    try:
+        built = _build(calendar)
+        if not built.always_open and built.working_day_seconds == 0:
+            raise ValueError("it has no working hours")
+    except ValueError as problem:
+        log.error("calendar %s (%s) is unusable: %s", calendar.pk, calendar.name, problem)
+        configuration_problem_raise(
+            key=f"calendar:{calendar.pk}:{calendar.revision}",
+            title=f"Calendar {calendar.name!r} cannot be used: {problem}"[:255],
+            body=f"Tickets whose plan uses the calendar {calendar.name!r} are timed around the "
+            f"clock in UTC until it is fixed. The problem: {problem}.",
+        )  # fmt: skip
+        return FALLBACK
+    return built
 
 
 def _build(calendar: Calendar) -> clock.Calendar:

@@ -8,8 +8,11 @@ unique keys, so any number of sweeping workers write each fact once.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from tierdesk.sla import validation
 
 
 class Calendar(models.Model):
@@ -36,6 +39,19 @@ class Calendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            validation.check_time_zone(self.timezone)
+        except ValidationError as error:
+            errors["timezone"] = [error]
+        try:
+            validation.check_holiday_set(self.holiday_country, self.holiday_subdivision)
+        except ValidationError as error:
+            errors["holiday_country"] = [error]
+        if errors:
+            raise ValidationError(errors)
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
@@ -61,6 +77,13 @@ class WorkingInterval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    def clean(self) -> None:
+        """Opens before it closes. Overlaps are a property of the whole week, checked where a
+        week is edited together (the admin's inline, the desk's calendar page:
+        ``validation.check_intervals``); one row at a time would refuse moving two at once."""
+        if self.opens_at is not None and self.closes_at is not None and self.weekday is not None:
+            validation.check_interval(self.weekday, self.opens_at, self.closes_at)
 
 
 class HolidaySource(models.TextChoices):
@@ -160,6 +183,13 @@ class Target(models.Model):
     def __str__(self) -> str:
         amount = "no target" if self.amount is None else f"{self.amount} {self.unit}"
         return f"{self.plan} P{self.priority} {self.get_metric_display()}: {amount}"
+
+    def clean(self) -> None:
+        if self.amount == 0:
+            raise ValidationError(
+                {"amount": "A target of 0 is due at once: give an amount, or leave it empty "
+                 "for \"agreed case by case\"."}
+            )  # fmt: skip
 
 
 class EscalationStep(models.Model):

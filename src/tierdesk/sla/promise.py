@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -175,3 +176,30 @@ def _promise(config: PlanConfig | None, priority: int, emergency: bool) -> Promi
 def _term(target: Target) -> Term:
     calendar = target.calendar
     return Term(target.amount, target.unit, calendar.name, calendar.always_open)
+
+
+# ---- the promise as a due time ----------------------------------------------------------------
+
+
+def first_response_due(
+    plan: Plan | int | None, priority: int, *, emergency: bool = False, at: datetime
+) -> datetime | None:
+    """When a ticket opened at ``at`` with this plan, priority (and emergency) would have its
+    first response due: the target the clocks would count (``applicable_targets`` over the
+    plan's ``TargetSpec``), through the plan's calendar. ``None`` when nothing is fixed, or the
+    calendar has no working time. What the portal shows before a ticket is sent; once sent, the
+    ticket's own ``response_due_at`` is the answer."""
+    plan_id = plan.pk if isinstance(plan, Plan) else plan
+    config = plan_configs([plan_id]).get(plan_id) if plan_id else None
+    if config is None and not emergency:
+        return None
+    targets: Mapping[tuple[int, str], TargetSpec] = config.targets if config else {}
+    spec = applicable_targets(
+        targets, priority, emergency=emergency, call_back=call_back_spec()
+    ).get(FIRST_RESPONSE)
+    if spec is None or spec.seconds is None:
+        return None
+    try:
+        return clock.deadline(spec.calendar, at, timedelta(seconds=spec.seconds))
+    except ValueError:  # a calendar without working time promises no instant
+        return None

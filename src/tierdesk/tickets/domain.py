@@ -46,6 +46,11 @@ class Action(StrEnum):
 
 
 ACTIVE = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
+# Pending on the customer (their answer, their side, their remote access), not on a third party:
+# what the portal calls "waiting for you".
+WAITING_FOR_CUSTOMER = frozenset(
+    {PendingReason.CUSTOMER, PendingReason.CUSTOMER_SIDE, PendingReason.REMOTE_ACCESS}
+)
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 ALL = ACTIVE | DONE
 
@@ -75,6 +80,11 @@ TARGET: dict[Action, Status] = {
     Action.CLOSE: Status.CLOSED,
     Action.REOPEN: Status.OPEN,
 }
+
+
+def waits_for_customer(status: Status | str, pending_reason: str) -> bool:
+    """The ticket waits for the customer to act (``WAITING_FOR_CUSTOMER``)."""
+    return status == Status.PENDING and pending_reason in WAITING_FOR_CUSTOMER
 
 
 def may(action: Action, status: Status | str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -63,6 +64,26 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Required facts are keys of the defined facts (``Fact``): an unknown key could never
+        be supplied, so every ticket of the category would wait for it forever."""
+        facts = self.required_facts
+        if not isinstance(facts, list) or not all(isinstance(key, str) for key in facts):
+            raise ValidationError({"required_facts": "Required facts are a list of fact keys."})
+        unknown = [key for key in facts if key not in Fact.values]
+        if unknown:
+            raise ValidationError(
+                {"required_facts": f"Unknown fact keys: {', '.join(unknown)}. "
+                 f"Choose from: {', '.join(Fact.values)}."}
+            )  # fmt: skip
+
+    @property
+    def known_required_facts(self) -> list[str]:
+        """The required facts that are defined facts: a category saved with an unknown key
+        (before validation existed) still takes tickets, asking only for what can be given."""
+        facts = self.required_facts if isinstance(self.required_facts, list) else []
+        return [key for key in facts if key in Fact.values]
 
 
 class TicketType(models.TextChoices):

@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tierdesk.accounts.principal import Principal, Role, principal_of
-from tierdesk.crm.models import Organization
+from tierdesk.crm.models import Organization, OrganizationKind
 from tierdesk.tickets.domain import Action
 
 VIEW = "view"
@@ -55,6 +55,44 @@ def can(user: Any, action: str, ticket: Any) -> bool:
     if action in CONVERSATION_ACTIONS:
         return True
     return ticket.support_level <= _working_level(principal)
+
+
+def may_be_assigned(candidate: Any, ticket: Any) -> bool:
+    """Whether the ticket may be given to ``candidate`` (a user): an active agent who sees it once
+    it is theirs. A vendor agent does (their own tickets); a partner's agent only on its own
+    organization's and its customers' tickets; a manager or admin always. Assigning anyone else
+    would orphan the ticket with somebody who gets 404 for it."""
+    principal = principal_of(candidate)
+    if not principal.is_agent:
+        return False
+    if principal.sees_everything:
+        return True
+    as_theirs = _AsAssigned(ticket, principal.user_id)
+    return _sees(principal, as_theirs)
+
+
+def assignable(ticket: Any, agents: QuerySet) -> QuerySet:
+    """The agents (a queryset of ``accounts.Agent``) ``may_be_assigned`` the ticket: the same
+    rule as a query, for the forms that offer a choice."""
+    owners = {ticket.organization_id, ticket.organization.partner_id} - {None}
+    return agents.filter(user__is_active=True).filter(
+        Q(is_manager=True)
+        | Q(user__is_superuser=True)
+        | ~Q(organization__kind=OrganizationKind.PARTNER)
+        | Q(organization_id__in=owners)
+    )
+
+
+class _AsAssigned:
+    """A ticket as it would be once assigned to ``user_id`` (for ``_sees``)."""
+
+    def __init__(self, ticket: Any, user_id: int | None) -> None:
+        self.organization = ticket.organization
+        self.organization_id = ticket.organization_id
+        self.reporter_id = ticket.reporter_id
+        self.team_id = ticket.team_id
+        self.support_level = ticket.support_level
+        self.assignee_id = user_id
 
 
 def sees_internal(user: Any) -> bool:

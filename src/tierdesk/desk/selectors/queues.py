@@ -13,9 +13,11 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from tierdesk.accounts import selectors as accounts_selectors
+from tierdesk.accounts.models import Agent
 from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
@@ -28,14 +30,23 @@ from tierdesk.tickets.domain import PendingReason, Status, reference
 from tierdesk.tickets.models import OPEN_STATUSES, Ticket
 
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
 COUNT_CAP = 1000
 COUNTS_SECONDS = 30
-BREACHING_HORIZON = timedelta(hours=4)
+# "Breaching soon" is a running clock inside its warning window (the sweep warned) whose next
+# SLA check (for a warned ticket, its breach) lies between now minus SWEEP_GRACE and
+# BREACHING_HORIZON ahead: a warning window of a multi-day target can open days before the
+# breach, and three days still cover a weekend. The two bounds are also the range the
+# due-order index walks read (``breaching_candidates``); a sweep further behind than the grace
+# is an outage of its own (the monitoring's business), not a queue's.
+SWEEP_GRACE = timedelta(hours=1)
+BREACHING_HORIZON = timedelta(days=3)
 # What a queue row shows, read as plain values: model instances for a page of tickets and their
 # organizations, teams and assignees cost more Python than the query itself.
 QUEUE_VALUES = (
     "id", "subject", "is_emergency", "priority", "status", "support_level", "response_state",
     "response_due_at", "resolution_state", "resolution_due_at", "update_state", "update_due_at",
+    "first_response_at", "assignee_id",
     "organization__name", "team__name", "assignee__username", "assignee__first_name",
     "assignee__last_name", "assignee__display_name",
 )  # fmt: skip
@@ -50,6 +61,18 @@ CLOCKS = [
     ("resolution", "Resolution", "resolution_state", "resolution_due_at"),
     ("next_update", "Next update", "update_state", "update_due_at"),
 ]
+# A column a queue may be sorted by (``?sort=due``, ``?sort=-due``) -> the ordering fields.
+# Without ``sort`` a view keeps its own order (most urgent, then oldest), which the partial
+# queue indexes answer with a LIMIT; another order sorts the agent's visible open tickets.
+SORTS: dict[str, tuple[str, ...]] = {
+    "ticket": ("id",),
+    "subject": ("subject", "id"),
+    "organization": ("organization__name", "id"),
+    "priority": ("priority", "created_at", "id"),
+    "status": ("status", "id"),
+    "assignee": ("assignee__username", "id"),
+    "due": ("sla_next_check_at", "id"),
+}
 
 
 def is_agent(user: Any) -> bool:
@@ -57,6 +80,47 @@ def is_agent(user: Any) -> bool:
 
 
 # ---- queues --------------------------------------------------------------------------------
+
+
+# ---- what a clock looks like: one rule for the rows' badges and the views' conditions --------
+
+
+def clock_running(values: dict[str, Any], metric: str) -> bool:
+    """Whether a clock still runs (its state may say breached: it broke its target and runs on).
+    The first-response clock stops at the first response, the others when the ticket is done."""
+    if metric == "first_response":
+        return values.get("first_response_at") is None
+    return values.get("status") in OPEN_STATUSES
+
+
+def overdue_condition(at: datetime) -> Q:
+    """Tickets with a running clock past its due instant (the rows' "Overdue" badge)."""
+    condition = Q(pk__in=[])
+    for metric, _title, state_col, due_col in CLOCKS:
+        clock = Q(**{f"{state_col}__in": ["running", "breached"], f"{due_col}__lte": at})
+        if metric == "first_response":
+            clock &= Q(first_response_at__isnull=True)
+        condition |= clock
+    return condition
+
+
+def warning_window_condition(at: datetime) -> Q:
+    """Tickets inside a clock's warning window: running, not yet due, and warned by the sweep
+    (the rows' "Due soon" badge: ``clock_level`` with a warning). The sweep warns at the plan's
+    ``warning_percent`` of the target in business time; the queue does no calendar maths and
+    reads the warning it recorded (``SlaAlert``)."""
+    condition = Q(pk__in=[])
+    for metric, _title, state_col, due_col in CLOCKS:
+        warned = SlaAlert.objects.filter(
+            ticket_id=OuterRef("pk"), kind=AlertKind.WARNING, metric=metric
+        )
+        clock = Q(**{state_col: "running", f"{due_col}__gt": at}) & Q(Exists(warned))
+        if metric == "first_response":
+            clock &= Q(first_response_at__isnull=True)
+        condition |= clock
+    # The bounds the due-order index walks read (``breaching_candidates``): see SWEEP_GRACE.
+    soon = Q(sla_next_check_at__gt=at - SWEEP_GRACE, sla_next_check_at__lte=at + BREACHING_HORIZON)
+    return soon & condition
 
 
 def queue_views(user: Any) -> list[QueueView]:
@@ -77,8 +141,9 @@ def _view_filter(principal: Principal, view: str) -> Q:
         QueueView.MINE: mine,
         QueueView.TEAM: my_teams & Q(support_level=level),
         QueueView.UNASSIGNED: Q(assignee__isnull=True),
-        # Soon: a warning, a breach or an escalation step comes within the horizon.
-        QueueView.BREACHING: Q(sla_next_check_at__lte=now() + BREACHING_HORIZON),
+        # Inside a warning window, not yet overdue; overdue ones have their own view.
+        QueueView.BREACHING: warning_window_condition(now()),
+        QueueView.OVERDUE: overdue_condition(now()),
         QueueView.WAITING: Q(status=Status.PENDING, pending_reason__in=WAITING_REASONS),
         # At my level (mine, or my team's unassigned), or a chain step or escalation named me.
         QueueView.ESCALATED: (
@@ -103,6 +168,7 @@ class QueueRow:
     support_level: int
     team: str  # "" without a team
     assignee: str  # "" when nobody has it
+    assignee_id: int | None
     is_emergency: bool
     due_at: datetime | None
     due_title: str
@@ -122,9 +188,14 @@ class QueuePage:
 
 
 def queue_queryset(
-    *, user: Any, view: str, filters: ticket_selectors.TicketFilters | None = None
+    *,
+    user: Any,
+    view: str,
+    filters: ticket_selectors.TicketFilters | None = None,
+    sort: str | None = None,
 ) -> QuerySet[Ticket]:
-    """The queue's tickets in the queue's order, scoped to what the agent sees."""
+    """The queue's tickets in the queue's order (or ``sort``'s: a key of ``SORTS``, ``-`` in
+    front for descending), scoped to what the agent sees."""
     if QueueView(view) not in queue_views(user):
         raise NotFound("No such queue.")
     filters = filters or ticket_selectors.TicketFilters()
@@ -132,9 +203,30 @@ def queue_queryset(
     # Rows are read as values (QUEUE_VALUES): nothing to select or prefetch along.
     tickets = tickets.select_related(None).prefetch_related(None)
     tickets = tickets.filter(_queue_filter(principal_of(user), view, filters))
+    if sort_key(sort):
+        return tickets.order_by(*sort_ordering(sort))
     if view == QueueView.BREACHING:
         tickets = tickets.order_by("sla_next_check_at", "id")
     return tickets
+
+
+def sort_key(sort: str | None) -> str | None:
+    """The column ``sort`` names, or ``None`` for the view's own order (unknown or empty)."""
+    key = (sort or "").removeprefix("-")
+    return key if key in SORTS else None
+
+
+def sort_ordering(sort: str | None) -> list[OrderBy]:
+    """``order_by`` arguments for a ``sort``; empty values last either way (a team-less or
+    unassigned ticket, one without a next check)."""
+    key = sort_key(sort)
+    if key is None:
+        return []
+    descending = (sort or "").startswith("-")
+    return [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        for name in SORTS[key]
+    ]
 
 
 def _queue_filter(principal: Principal, view: str, filters: ticket_selectors.TicketFilters) -> Q:
@@ -144,13 +236,23 @@ def _queue_filter(principal: Principal, view: str, filters: ticket_selectors.Tic
 
 
 def queue_page(
-    *, user: Any, view: str, filters: ticket_selectors.TicketFilters | None = None, page: int = 1
+    *,
+    user: Any,
+    view: str,
+    filters: ticket_selectors.TicketFilters | None = None,
+    page: int = 1,
+    sort: str | None = None,
+    size: int = PAGE_SIZE,
 ) -> QueuePage:
-    """One page of a queue: two queries (the rows, their SLA warnings) whatever the page size."""
+    """One page of a queue: two queries (the rows, their SLA warnings) whatever the page size
+    (one of ``PAGE_SIZES``)."""
     page = max(page, 1)
-    start = (page - 1) * PAGE_SIZE
-    found = queue_slice(user=user, view=view, filters=filters, start=start, count=PAGE_SIZE + 1)
-    return QueuePage(QueueView(view), found[:PAGE_SIZE], page, len(found) > PAGE_SIZE)
+    size = size if size in PAGE_SIZES else PAGE_SIZE
+    start = (page - 1) * size
+    found = queue_slice(
+        user=user, view=view, filters=filters, start=start, count=size + 1, sort=sort
+    )
+    return QueuePage(QueueView(view), found[:size], page, len(found) > size)
 
 
 def queue_slice(
@@ -160,11 +262,12 @@ def queue_slice(
     filters: ticket_selectors.TicketFilters | None = None,
     start: int,
     count: int,
+    sort: str | None = None,
 ) -> list[QueueRow]:
     """``queue_queryset(...)[start:start + count]`` as rows."""
     filters = filters or ticket_selectors.TicketFilters()
-    tickets = queue_queryset(user=user, view=view, filters=filters)
-    if view == QueueView.BREACHING:
+    tickets = queue_queryset(user=user, view=view, filters=filters, sort=sort)
+    if view == QueueView.BREACHING and not sort_key(sort):
         candidates = breaching_candidates(user, filters, start + count)
         if candidates is not None:
             # The candidates already meet the view's conditions and filters; repeating the
@@ -261,6 +364,7 @@ def _row(
         support_level=values["support_level"],
         team=values["team__name"] or "",
         assignee=_person(values, "assignee__"),
+        assignee_id=values["assignee_id"],
         is_emergency=values["is_emergency"],
         due_at=due_at,
         due_title=title,
@@ -274,7 +378,9 @@ def _next_due(values: dict[str, Any]) -> tuple[datetime | None, str, str]:
     running = [
         (values[due_col], title, metric)
         for metric, title, state_col, due_col in CLOCKS
-        if values[state_col] in {"running", "breached"} and values[due_col]
+        if values[state_col] in {"running", "breached"}
+        and values[due_col]
+        and clock_running(values, metric)
     ]
     if not running:
         paused = any(values[state_col] == "paused" for _, _, state_col, _ in CLOCKS)
@@ -310,6 +416,10 @@ class QueueMenus:
     teams: list[tuple[int, str]]
     categories: list[tuple[int, str]]
     saved_views: list[SavedView]
+    # (user id, "name (L2)") of the agents the agent may see: the bulk "assign to" choices.
+    # Whether each selected ticket may go to the one chosen is the assign service's to say.
+    agents: list[tuple[int, str]]
+    my_teams: list[tuple[int, str]]  # the teams a view can be shared with
 
 
 def queue_menus(*, user: Any) -> QueueMenus:
@@ -321,7 +431,7 @@ def queue_menus(*, user: Any) -> QueueMenus:
     when the agent changes a ticket or a saved view (``forget_queue_menus``). The filters'
     options and the saved views ride along: one cache read instead of three queries a page.
     """
-    key = _menus_key(user)
+    key = _menus_key(user.pk)
     menus = cache.get(key)
     if not isinstance(menus, QueueMenus):
         menus = QueueMenus(
@@ -329,17 +439,35 @@ def queue_menus(*, user: Any) -> QueueMenus:
             teams=choice_pairs(accounts_selectors.team_list(user=user)),
             categories=choice_pairs(ticket_selectors.category_list(user=user)),
             saved_views=saved_view_list(user=user),
+            agents=_agent_choices(user),
+            my_teams=[],
         )
+        teams = principal_of(user).team_ids
+        menus.my_teams.extend((pk, name) for pk, name in menus.teams if pk in teams)
         cache.set(key, menus, COUNTS_SECONDS)
     return menus
 
 
+def _agent_choices(user: Any) -> list[tuple[int, str]]:
+    agents = accounts_selectors.agent_list(user=user).filter(user__is_active=True)
+    return [
+        (agent.user_id, f"{agent.user} (L{agent.support_level})")
+        for agent in agents.prefetch_related(None)[:500]
+    ]
+
+
 def forget_queue_menus(user: Any) -> None:
-    cache.delete(_menus_key(user))
+    cache.delete(_menus_key(user.pk))
 
 
-def _menus_key(user: Any) -> str:
-    return f"tierdesk:desk:queue-menus:v1:{user.pk}"
+def forget_team_menus(team_id: int) -> None:
+    """Forget the menus of every member of a team (a view shared with them, for one)."""
+    members = Agent.objects.filter(teams=team_id).values_list("user_id", flat=True)
+    cache.delete_many([_menus_key(pk) for pk in members])
+
+
+def _menus_key(user_id: int) -> str:
+    return f"tierdesk:desk:queue-menus:v2:{user_id}"
 
 
 def _count_views(user: Any) -> dict[str, int]:
@@ -366,10 +494,15 @@ def choice_pairs(queryset: QuerySet[Any]) -> list[tuple[int, str]]:
 
 
 def saved_view_list(*, user: Any) -> list[SavedView]:
-    return list(SavedView.objects.filter(owner_id=user.pk))
+    """The agent's own saved views and those shared with a team of theirs."""
+    team_ids = sorted(principal_of(user).team_ids)
+    shared = Q(team_id__in=team_ids) if team_ids else Q(pk__in=[])
+    views = SavedView.objects.filter(Q(owner_id=user.pk) | shared)
+    return list(views.select_related("owner", "team"))
 
 
 def saved_view_get(*, user: Any, pk: int) -> SavedView:
+    """One of the agent's own saved views (only the owner changes or deletes a view)."""
     found = SavedView.objects.filter(owner_id=user.pk, pk=pk).first()
     if found is None:
         raise NotFound("No such saved view.")

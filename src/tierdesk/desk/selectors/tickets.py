@@ -201,9 +201,16 @@ def _warned_now(ticket: Ticket, events: list[TicketEvent]) -> set[str]:
 
 
 def _assignment_choices(user: Any, ticket: Ticket) -> tuple[list[Agent], list[Any]]:
-    """Agents the user sees who may take the ticket at its level, and the teams."""
-    agents = accounts_selectors.agent_list(user=user).filter(user__is_active=True)
-    agents = agents.prefetch_related(None)  # the form shows names and levels, not teams
+    """Agents the user sees who may take the ticket at its level and will see it once it is
+    theirs (``policies.assignable``: a partner's agent only on its own customers' tickets),
+    and the teams."""
+    return assignment_candidates(user=user, ticket=ticket), list(
+        accounts_selectors.team_list(user=user)
+    )
+
+
+def assignment_candidates(*, user: Any, ticket: Ticket) -> list[Agent]:
+    """Who the user may give the ticket to: what the assign service accepts."""
+    agents = accounts_selectors.agent_list(user=user).prefetch_related(None)
     agents = agents.filter(Q(support_level__gte=ticket.support_level) | Q(is_manager=True))
-    teams = accounts_selectors.team_list(user=user)
-    return list(agents[:200]), list(teams)
+    return list(policies.assignable(ticket, agents)[:200])

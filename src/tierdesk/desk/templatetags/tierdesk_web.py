@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from tierdesk.core.clock import now
+from tierdesk.core.templatetags.tierdesk_ui import icon_html
 from tierdesk.desk.selectors import count_label
 from tierdesk.tickets.domain import Status, reference
 from tierdesk.tickets.models import STATUS_CHOICES, EventKind, Fact
@@ -26,7 +27,11 @@ LEVEL_LABELS = {
     "met": "Met",
     "none": "No target",
 }
-LEVEL_ICONS = {"breach": "⛔", "warning": "⚠", "ok": "◷", "paused": "⏸", "met": "✓", "none": "-"}
+# Symbols of the app's SVG icon set (core/static/tierdesk/icons.svg), not emoji.
+LEVEL_ICONS = {
+    "breach": "breach", "warning": "warning", "ok": "clock", "paused": "pause", "met": "check",
+    "none": "minus",
+}  # fmt: skip
 STATUS_LABELS = dict(STATUS_CHOICES)
 STATUS_CLASSES: dict[str, str] = {
     Status.NEW: "text-bg-primary",
@@ -73,11 +78,8 @@ def clock_badge(level: str, text: str = "") -> SafeString:
 def _badge(level: str, text: str = "") -> str:
     label = escape(LEVEL_LABELS.get(level, level))
     suffix = f" · {escape(text)}" if text else ""
-    icon = LEVEL_ICONS.get(level, "")
-    return (
-        f'<span class="clock clock-{escape(level)}"><span aria-hidden="true">{icon}</span> '
-        f"{label}{suffix}</span>"
-    )
+    icon = icon_html(LEVEL_ICONS[level]) if level in LEVEL_ICONS else ""
+    return f'<span class="clock clock-{escape(level)}">{icon} {label}{suffix}</span>'
 
 
 @register.filter
@@ -157,11 +159,12 @@ def event_text(event: Any) -> str:
 
 @register.filter
 def author_name(message: Any) -> str:
-    """Who wrote a message: the signed-in author, else the contact it came from by mail."""
+    """Whose words a message holds: the customer's name for a customer's message (also when
+    an agent wrote it down for them), else the signed-in author."""
+    if not message.by_agent and message.author_contact is not None:
+        return str(message.author_contact.name)
     if message.author is not None:
         return str(message.author)
-    if message.author_contact is not None:
-        return str(message.author_contact.name)
     return "Unknown sender"
 
 
@@ -185,14 +188,16 @@ register.filter("reference", reference)
 # checks).
 QUEUE_ROW = (
     '<tr data-ticket="{pk}">'
+    '<td><input type="checkbox" class="form-check-input" name="ticket" value="{pk}" form="bulk"'
+    ' aria-label="Select {reference}"></td>'
     '<td class="text-nowrap">{reference}{emergency}</td>'
-    '<td><a id="ticket-link-{pk}" href="{url}">{subject}</a></td>'
-    "<td>{organization}</td>"
-    '<td><span class="badge {priority_class}">P{priority}</span></td>'
-    '<td><span class="badge {status_class}">{status}</span></td>'
-    "<td>L{level}{team}</td>"
-    "<td>{assignee}</td>"
-    "<td>{due}</td>"
+    '<td data-label="Subject"><a id="ticket-link-{pk}" href="{url}">{subject}</a></td>'
+    '<td data-label="Organization">{organization}</td>'
+    '<td data-label="Priority"><span class="badge {priority_class}">P{priority}</span></td>'
+    '<td data-label="Status"><span class="badge {status_class}">{status}</span></td>'
+    '<td data-label="Level">L{level}{team}</td>'
+    '<td data-label="Assignee">{assignee}</td>'
+    '<td data-label="Next due">{due}</td>'
     "</tr>\n"
 )
 EMERGENCY_BADGE = ' <span class="badge text-bg-danger">Emergency</span>'
@@ -231,7 +236,7 @@ def _due_cell(row: Any) -> str:
     if row.due_at is None:
         return _badge(row.level)
     badge = _badge(row.level, timeleft(row.due_at))
-    return f'{badge} <span class="small text-secondary">{escape(row.due_title)}</span>'
+    return f'{badge} <span class="small text-secondary due-title">{escape(row.due_title)}</span>'
 
 
 @register.simple_tag

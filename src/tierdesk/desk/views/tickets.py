@@ -15,6 +15,8 @@ from tierdesk.desk import forms as desk_forms
 from tierdesk.desk import selectors
 from tierdesk.desk.actions import ACTION_KEYS, ACTIONS, action_form
 from tierdesk.desk.views.base import ACTION_SLOT, agent_page, form_error
+from tierdesk.monitoring import selectors as monitoring_selectors
+from tierdesk.reports import selectors as report_selectors
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets.models import Ticket
@@ -60,6 +62,8 @@ def _render_ticket(
         "failed": failed[0] if failed else None,
         "composer": composer or desk_forms.ComposerForm(),
         "canned": list(selectors.canned_response_list(user=request.user)),
+        "alert_group": monitoring_selectors.group_for_ticket(user=request.user, ticket=found),
+        "rating": report_selectors.ticket_rating(found),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

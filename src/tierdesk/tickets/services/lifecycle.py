@@ -12,6 +12,7 @@ from tierdesk.accounts.models import Agent, Team
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition, MissingFacts
+from tierdesk.tickets import policies
 from tierdesk.tickets.domain import (
     DEFAULT_PRIORITY_FOR_SEVERITY,
     TARGET,
@@ -35,7 +36,12 @@ from tierdesk.tickets.services.base import (
     record,
     reindex,
 )
-from tierdesk.tickets.services.messages import link_follow_up, reopen_window_open
+from tierdesk.tickets.services.messages import (
+    link_follow_up,
+    reopen_window_open,
+    ticket_note,
+    ticket_reply,
+)
 from tierdesk.tickets.services.opening import Impact, clean_facts, default_team, ticket_open
 from tierdesk.tickets.services.plans import ticket_plan_refresh
 
@@ -75,6 +81,8 @@ def _check_assignee(actor: Any, ticket: Ticket, assignee: Any) -> None:
     principal = principal_of(actor)
     if principal.role is Role.PARTNER_AGENT and agent.organization_id != principal.organization_id:
         raise InvalidInput("Partners assign only their own agents.", field="assignee")
+    if not policies.may_be_assigned(assignee, ticket):
+        raise InvalidInput(f"{assignee} cannot see this ticket.", field="assignee")
 
 
 def ticket_assign_round_robin(*, actor: Any, ticket: Ticket, team: Team | None = None) -> Ticket:
@@ -111,8 +119,13 @@ def _claim_agent(agent: Agent) -> bool:
 # ---- priority and impact -----------------------------------------------------------------
 
 
-def ticket_set_priority(*, actor: Any, ticket: Ticket, priority: int, reason: str) -> Ticket:
-    """An agent's decision, which from now on wins over the priority impact would give."""
+def ticket_set_priority(
+    *, actor: Any, ticket: Ticket, priority: int, reason: str, customer_message: str = ""
+) -> Ticket:
+    """An agent's decision, which from now on wins over the priority impact would give.
+
+    ``reason`` is for colleagues: the event that carries it is internal. What the customer is
+    told, if anything, is ``customer_message``, a public reply of its own."""
     check(actor, Action.SET_PRIORITY, ticket)
     if priority not in Priority.values:
         raise InvalidInput("Priority must be 1 (P1) to 4 (P4).", field="priority")
@@ -122,10 +135,18 @@ def ticket_set_priority(*, actor: Any, ticket: Ticket, priority: int, reason: st
     with transaction.atomic():
         change_and_record(
             ticket, EventKind.PRIORITY_CHANGED, actor,
-            {"priority": priority, "priority_overridden": True},
+            {"priority": priority, "priority_overridden": True}, public=False,
             priority=[old, priority], reason=reason.strip(), override=True,
         )  # fmt: skip
+        _tell_customer(actor, ticket, customer_message)
     return ticket
+
+
+def _tell_customer(actor: Any, ticket: Ticket, message: str) -> None:
+    """The optional message to the customer that goes with an action whose reason is internal:
+    a public reply like any other (the portal, the mail), written by the acting agent."""
+    if message.strip():
+        ticket_reply(actor=actor, ticket=ticket, body=message.strip())
 
 
 def ticket_set_impact(*, actor: Any, ticket: Ticket, impact: Impact) -> Ticket:
@@ -168,7 +189,7 @@ def missing_facts(ticket: Ticket, facts: dict[str, str] | None = None) -> list[s
 def _required_facts(category: Category | None) -> list[str]:
     if category is None:
         return list(settings.TIERDESK_DEFAULT_REQUIRED_FACTS)
-    return list(category.required_facts)
+    return category.known_required_facts
 
 
 def _facts_from_attachments(ticket: Ticket) -> set[str]:
@@ -189,11 +210,14 @@ def ticket_escalate(
     to_level: int | None = None,
     facts: dict[str, str] | None = None,
     team: Team | None = None,
+    customer_message: str = "",
 ) -> Ticket:
     """Raise the ticket to a higher support level and that level's team.
 
     Leaving level 1 needs the category's facts; ``facts`` given here are saved with the
     escalation. The error lists every missing fact at once, so L1 asks the customer once.
+    ``reason`` stays internal (escalations are support's business); ``customer_message``, if
+    given, is a public reply.
     """
     check(actor, Action.ESCALATE, ticket)
     to_level = to_level or ticket.support_level + 1
@@ -222,6 +246,7 @@ def ticket_escalate(
             level=[old_level, to_level], team=getattr(new_team, "name", None),
             reason=reason.strip(), facts=sorted(merged_facts),
         )  # fmt: skip
+        _tell_customer(actor, ticket, customer_message)
     return ticket
 
 
@@ -261,8 +286,14 @@ def ticket_hand_back(
 # ---- waiting -----------------------------------------------------------------------------
 
 
-def ticket_pend(*, actor: Any, ticket: Ticket, reason: str, note: str = "") -> Ticket:
-    """Wait on the customer, a third party, the customer's side or remote access (X4/X6)."""
+def ticket_pend(
+    *, actor: Any, ticket: Ticket, reason: str, note: str = "", internal_note: str = ""
+) -> Ticket:
+    """Wait on the customer, a third party, the customer's side or remote access (X4/X6).
+
+    ``note`` is the message to the customer: the portal shows it, the mail asking them and the
+    reminder quote it. ``internal_note`` is for colleagues only and is kept as an internal note
+    (the "pended" event is public, so it carries nothing internal)."""
     check(actor, Action.PEND, ticket)
     if reason not in PendingReason.__members__.values():
         choices = ", ".join(r.value for r in PendingReason)
@@ -274,6 +305,8 @@ def ticket_pend(*, actor: Any, ticket: Ticket, reason: str, note: str = "") -> T
             {"status": TARGET[Action.PEND], "pending_reason": reason, "pending_note": note.strip()},
             reason=reason, note=note.strip(), status=[old_status, TARGET[Action.PEND]],
         )  # fmt: skip
+        if internal_note.strip():
+            ticket_note(actor=actor, ticket=ticket, body=internal_note.strip())
     return ticket
 
 

@@ -50,14 +50,17 @@ def ticket_reply(
     ticket: Ticket,
     body: str,
     body_format: str = BodyFormat.MARKDOWN,
-    channel: str = Channel.PORTAL,
+    channel: str | None = None,
     work: UnitOfWork | None = None,
 ) -> Message:
     """A public reply. A customer's reply to a closed ticket opens a linked follow-up instead.
-    ``work``: the unit of work of a batch this reply is part of."""
+    ``channel``: where it was written; by default the portal for a customer, and e-mail for
+    support (the customer receives support's reply by mail). ``work``: the unit of work of a
+    batch this reply is part of."""
     check(actor, Action.REPLY, ticket)
     _check_body(body, body_format)
     principal = principal_of(actor)
+    channel = channel or (Channel.EMAIL if principal.is_agent else Channel.PORTAL)
     if ticket.status == Status.CLOSED:
         if principal.role is not Role.CONTACT and not principal.sees_everything:
             raise InvalidTransition("The ticket is closed: reopen it before replying.")

@@ -128,10 +128,12 @@ def ticket_open(
     # The clocks start with the ticket: computed before the insert, stored by it.
     for column, value in opening_clock_columns(ticket, opened, at).items():
         setattr(ticket, column, value)
-    by_agent = principal.is_agent
+    # An agent opening a ticket for a reporter writes down the customer's words (a call, a
+    # visit): the first message is the customer's, recorded by the agent (``author``).
+    by_agent = principal.is_agent and reporter is None
     message = Message(
         author_id=actor_id(actor),
-        author_contact=reporter if not by_agent else None,
+        author_contact=reporter,
         kind=MessageKind.PUBLIC,
         by_agent=by_agent,
         channel=channel,

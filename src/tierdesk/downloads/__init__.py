@@ -1,0 +1,1 @@
+"""Download centre: products' versions, releases and their files, entitlement by subscription."""

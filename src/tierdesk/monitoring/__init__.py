@@ -1,0 +1,1 @@
+"""Monitoring intake: alerts from Alertmanager, Grafana, Zabbix and Nagios/Icinga become tickets."""

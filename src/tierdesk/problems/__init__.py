@@ -1,0 +1,1 @@
+"""Problems, major incidents, root-cause reports and changes in maintenance windows."""

@@ -1,0 +1,1 @@
+"""Reports: daily rollups, the managers' dashboard, monthly customer reports and satisfaction."""

@@ -1,0 +1,149 @@
+"""Reports: the daily rollup cells, the days waiting to be rebuilt, satisfaction ratings, who
+receives each organization's monthly report and which monthly mailings went out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DailyRollup(models.Model):
+    """One cell of the day's cube: the tickets of one organization, team, agent, category,
+    priority, channel and plan on one day (dimensions as the ticket has them when the day is
+    built). Counts add up across cells; the business-time durations are kept as lists (exact
+    medians and p90 over any set of cells); keyed maps hold escalations, breaches and pending
+    time. A day's cells are replaced as a whole when it is rebuilt (``rollups.day_rebuild``)."""
+
+    day = models.DateField()
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        "tickets.Category",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    plan = models.ForeignKey(
+        "sla.Plan", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    priority = models.PositiveSmallIntegerField()
+    support_level = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=20)
+    opened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    # Open at the end of the day, by age since opening.
+    backlog_under_1d = models.PositiveIntegerField(default=0)
+    backlog_1_3d = models.PositiveIntegerField(default=0)
+    backlog_3_7d = models.PositiveIntegerField(default=0)
+    backlog_over_7d = models.PositiveIntegerField(default=0)
+    backlog_breached = models.PositiveIntegerField(default=0)
+    # Clocks that stopped this day, as the SLA engine stored them (business seconds).
+    response_met = models.PositiveIntegerField(default=0)
+    response_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
+    response_seconds = models.JSONField(default=list)
+    resolution_seconds = models.JSONField(default=list)
+    # {"first_response": n, "resolution": n, ...}: breaches the sweep recorded this day.
+    breaches = models.JSONField(default=dict)
+    # {"2": n, "3": n}: escalations to a level; {"1": n, ...}: management chain steps fired.
+    escalations = models.JSONField(default=dict)
+    escalation_steps = models.JSONField(default=dict)
+    # {"customer": seconds, ...}: wall-clock pending time of the tickets resolved this day.
+    pending_seconds = models.JSONField(default=dict)
+    alerts = models.PositiveIntegerField(default=0, help_text="Monitoring alerts (extension).")
+    rating_good = models.PositiveIntegerField(default=0)
+    rating_bad = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The dashboard over everything, and one day's rebuild: a range of days.
+            models.Index(fields=["day"], name="rollup_day_idx"),
+            # A customer's monthly report and the organization / partner filters.
+            models.Index(fields=["organization", "day"], name="rollup_org_day_idx"),
+            models.Index(fields=["team", "day"], name="rollup_team_day_idx"),
+            models.Index(fields=["assignee", "day"], name="rollup_assignee_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} org {self.organization_id} P{self.priority} {self.channel}"
+
+
+class DirtyDay(models.Model):
+    """A past day that a late event changed: the rollup job rebuilds it and removes the row."""
+
+    day = models.DateField(unique=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class RatingChannel(models.TextChoices):
+    MAIL = "mail", "Link in the resolution mail"
+    PORTAL = "portal", "Portal"
+
+
+class Rating(models.Model):
+    """The reporter's verdict on how a resolved ticket was handled (one per ticket; the
+    reporter may change their mind, which replaces it)."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="rating")
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    good = models.BooleanField()
+    comment = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, choices=RatingChannel.choices)
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{'good' if self.good else 'bad'} on {self.ticket_id}"
+
+
+class ReportRecipient(models.Model):
+    """A contact who may read their organization's monthly report and receives it by mail."""
+
+    contact = models.OneToOneField(
+        "crm.Contact", on_delete=models.CASCADE, related_name="report_recipient"
+    )
+    receives_mail = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"report recipient {self.contact_id}"
+
+
+class MonthlyMailing(models.Model):
+    """One organization's monthly report mail: the unique row makes it go out once."""
+
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="The first day of the month reported.")
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="monthly_mailing_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"

@@ -1,0 +1,123 @@
+"""The managers' dashboard: filters, every figure's link to its tickets, charts and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from tests.reports.conftest import AFTER_THE_WEEK
+from tierdesk.reports.rollups import DAY, day_start
+from tierdesk.tickets.models import TicketEvent
+
+pytestmark = pytest.mark.usefixtures("rolled_up")
+
+
+@pytest.fixture
+def manager(client_as):
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        yield client_as("manager")
+
+
+def linked_cells(board):
+    for table in board.tables:
+        for row in table.rows:
+            for cell in row:
+                if cell.url:
+                    yield table, cell
+
+
+# Figures that count timeline events: a ticket resolved twice in the period is one ticket
+# behind a figure of two resolutions.
+EVENT_MEASURES = {
+    "resolved": "resolved", "closed": "closed", "reopened": "reopened",
+    "escalated": "escalated", "chain_step": "sla_escalated",
+}  # fmt: skip
+
+
+def events_behind(listing, kind):
+    filters = listing.context["filters"]
+    tickets = [t.pk for t in listing.context["page"]]
+    start, end = day_start(filters.first), day_start(filters.last + DAY)
+    events = TicketEvent.objects.filter(ticket_id__in=tickets, kind=kind, at__gte=start, at__lt=end)
+    return events.count()
+
+
+def test_every_figure_links_to_exactly_the_tickets_it_counts(manager):
+    board = manager.get("/reports/dashboard/?period=month").context["board"]
+    checked = 0
+    for table, cell in linked_cells(board):
+        listing = manager.get(cell.url)
+        assert listing.status_code == 200, cell.url
+        measure = listing.context["measure"]
+        if measure in EVENT_MEASURES and measure != "chain_step":
+            counted = events_behind(listing, EVENT_MEASURES[measure])
+        elif measure == "chain_step":  # one row per step: the ticket that reached it
+            counted = min(listing.context["count"], cell.number)
+        else:
+            counted = listing.context["count"]
+        assert counted == cell.number, (table.slug, cell.url)
+        checked += 1
+    assert checked > 40
+
+
+def test_the_month_shows_compliance_per_clock_and_the_breach(manager):
+    board = manager.get("/reports/dashboard/?period=month").context["board"]
+    compliance = board.table("compliance")
+    month = [[c.text for c in row] for row in compliance.rows if row[1].text == "This month"]
+    # First responses: the P2 and the P1 in time, the never-answered P3 late; resolutions:
+    # the P2 and the P3 in time, the P1 late.
+    assert month == [
+        ["First response", "This month", "2", "1", "66.7 %"],
+        ["Resolution", "This month", "2", "1", "66.7 %"],
+    ]
+
+
+def test_filters_narrow_every_figure(manager, world):
+    everything = manager.get("/reports/dashboard/?period=month").context["board"]
+    globex = manager.get(f"/reports/dashboard/?period=month&organization={world.globex.pk}")
+    board = globex.context["board"]
+    opened = sum(r[1].number for r in board.table("categories").rows)
+    assert opened == 1
+    assert sum(r[1].number for r in everything.table("categories").rows) == 6
+    partner = manager.get(f"/reports/dashboard/?period=month&partner={world.bluebird.pk}")
+    assert sum(r[1].number for r in partner.context["board"].table("categories").rows) == 1
+    p1 = manager.get("/reports/dashboard/?period=month&priority=1").context["board"]
+    assert [c.text for c in p1.table("compliance").rows[3]][2:4] == ["0", "1"]
+
+
+def test_bad_filters_are_a_clear_400(manager):
+    response = manager.get("/reports/dashboard/?period=custom&from=2026-13-01")
+    assert response.status_code == 400
+    assert "from must be a date" in response.content.decode()
+    assert manager.get("/reports/dashboard/?team=abc").status_code == 400
+    assert manager.get("/reports/tickets/?measure=nothing").status_code == 400
+
+
+def test_charts_are_inline_svg_readable_without_colour(manager):
+    html = manager.get("/reports/dashboard/?period=month").content.decode()
+    assert html.count("<svg") >= 3
+    assert "<title" in html and "<desc" in html  # a text equivalent of every chart
+    assert "url(#backlog-hatch)" in html or "url(#backlog-dots)" in html  # patterns, not colour
+    assert "(dashed)" in html and "(solid)" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from another host
+
+
+def test_each_table_downloads_as_csv_and_xlsx(manager):
+    csv_response = manager.get("/reports/dashboard/compliance.csv?period=month")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode())))
+    assert rows[0] == ["Clock", "Scope", "Met", "Breached", "Compliance"]
+    assert ["First response", "This month", "2", "1", "66.7"] in rows
+    xlsx = manager.get("/reports/dashboard/workload.xlsx?period=month")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Agent", "Open now", "Resolved in period", "Rated good", "Rated bad")
+    assert ("l1", 0, 3, 0, 1) in values  # the P2 (resolved twice) and the P1
+    assert ("Unassigned", 3, 1, 1, 0) in values
+    assert manager.get("/reports/dashboard/nothing.csv").status_code == 404
+    assert manager.get("/reports/dashboard/workload.pdf").status_code == 404

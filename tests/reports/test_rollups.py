@@ -1,0 +1,162 @@
+"""The daily rollups: every figure against the slow reference, the week as a person reads it,
+late events that change a past day, and the rebuild command."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import time_machine
+
+from tests.reports.conftest import AFTER_THE_WEEK, MONTH_LAST, NOVEMBER, THU, TUE, WED, ist
+from tests.reports.reference import plain, reference
+from tierdesk.cli import main
+from tierdesk.reports.models import DailyRollup, DirtyDay
+from tierdesk.reports.rollups import pending_by_reason
+from tierdesk.reports.services import days_rebuild, rollups_refresh
+from tierdesk.sla.clocks import EventFact
+from tierdesk.tickets import services
+from tierdesk.tickets.models import EventKind
+from tierdesk.tickets.services.base import record
+
+SUMMED = [
+    "opened", "resolved", "closed", "reopened", "backlog_under_1d", "backlog_1_3d",
+    "backlog_3_7d", "backlog_over_7d", "backlog_breached", "response_met", "response_breached",
+    "resolution_met", "resolution_breached", "rating_good", "rating_bad",
+]  # fmt: skip
+LISTS = ["response_seconds", "resolution_seconds"]
+MAPS = ["breaches", "escalations", "escalation_steps", "pending_seconds"]
+
+
+def rolled_up_by_org() -> dict[tuple[date, int], dict[str, Any]]:
+    """The rollup cells added up per day and organization, shaped like the reference."""
+    out: dict[tuple[date, int], dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for row in DailyRollup.objects.all():
+        cell = out[(row.day, row.organization_id)]
+        for name in SUMMED:
+            cell[name] += getattr(row, name)
+        for name in LISTS:
+            cell.setdefault(name, [])
+            cell[name] = [*cell[name], *getattr(row, name)]
+        for name in MAPS:
+            merged = cell.setdefault(name, {})
+            for key, value in getattr(row, name).items():
+                merged[key] = merged.get(key, 0) + value
+    return out
+
+
+def compare(first: date, last: date) -> None:
+    expected = {k: plain(v) for k, v in reference(first, last).items() if plain(v)}
+    actual = {
+        k: plain(v) for k, v in rolled_up_by_org().items() if plain(v) and first <= k[0] <= last
+    }
+    assert actual == expected
+
+
+def test_every_rollup_figure_matches_the_slow_reference(rolled_up):
+    compare(NOVEMBER, MONTH_LAST)
+
+
+def test_the_week_reads_as_a_person_would_count_it(rolled_up):
+    week = rolled_up
+    acme = week.world.acme.pk
+    monday, tuesday = ist(0, 12).date(), ist(TUE, 12).date()
+    cells = DailyRollup.objects.filter(organization_id=acme)
+    on_monday = {name: sum(getattr(c, name) for c in cells.filter(day=monday)) for name in SUMMED}
+    assert on_monday["opened"] == 3
+    assert on_monday["resolution_breached"] == 1  # the P1, resolved after 6 h of its 4
+    breach_cell = cells.get(day=monday, priority=1)
+    assert breach_cell.resolution_seconds == [6 * 3600]  # the hour of waiting is not counted
+    assert breach_cell.response_seconds == [30 * 60]
+    assert breach_cell.breaches == {"resolution": 1}
+    assert breach_cell.escalation_steps == {"1": 1, "2": 1}
+    # The P2 waited on the customer from Monday 11:00 to Tuesday 15:00 (28 h), first resolved
+    # Tuesday; its current resolution is Thursday's, where its waiting time is counted.
+    thursday = cells.get(day=ist(THU, 12).date(), priority=2)
+    assert thursday.pending_seconds == {"customer": 28 * 3600}
+    assert thursday.resolution_met == 1 and thursday.reopened == 1
+    assert sum(c.resolved for c in cells.filter(day=tuesday)) == 1
+    globex = DailyRollup.objects.get(organization=week.world.globex, day=tuesday)
+    assert globex.escalations == {"2": 1} and globex.support_level == 2
+
+
+def test_the_rollups_are_built_the_same_over_any_range(rolled_up):
+    before = {k: plain(v) for k, v in rolled_up_by_org().items()}
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        for day in (ist(0, 12).date(), ist(WED, 12).date()):
+            days_rebuild(first=day, last=day)
+    assert {k: plain(v) for k, v in rolled_up_by_org().items()} == before
+
+
+def test_a_late_event_changes_a_past_days_rollup(rolled_up, django_capture_on_commit_callbacks):
+    week = rolled_up
+    wednesday = ist(WED, 12).date()
+    cell = DailyRollup.objects.get(organization=week.world.cobalt, day=wednesday)
+    assert (cell.priority, cell.opened) == (3, 1)
+    # Five days later the partner's ticket is raised to P2: Wednesday's opening moves cell.
+    later = ist(WED + 7, 10)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.ticket_set_priority(
+            actor=week.world.manager, ticket=week.partner, priority=2, reason="Whole clinic down"
+        )
+    assert list(DirtyDay.objects.values_list("day", flat=True)) == [wednesday]
+    with time_machine.travel(later, tick=False):
+        rollups_refresh()
+    assert not DirtyDay.objects.exists()
+    opened = DailyRollup.objects.filter(organization=week.world.cobalt, day=wednesday, opened=1)
+    assert [c.priority for c in opened] == [2]
+    # The rebuilt day agrees with the reference again (the other days keep the breach state
+    # of their build: "open with a breached clock" is as of the day's build).
+    compare(wednesday, wednesday)
+
+
+def test_an_event_written_for_a_past_day_is_counted_in_that_day(
+    rolled_up, django_capture_on_commit_callbacks
+):
+    week = rolled_up
+    tuesday = ist(TUE, 12).date()
+    with time_machine.travel(ist(WED + 7, 10), tick=False):
+        # An event recorded now that happened on Tuesday (an import, a late delivery).
+        with django_capture_on_commit_callbacks(execute=True):
+            record(week.escalated, EventKind.ESCALATED, week.world.l2, ist(TUE, 17), level=[2, 3])
+        assert DirtyDay.objects.filter(day=tuesday).exists()
+        rollups_refresh()
+    globex = DailyRollup.objects.get(organization=week.world.globex, day=tuesday)
+    assert globex.escalations == {"2": 1, "3": 1}
+    compare(tuesday, tuesday)
+
+
+def test_events_of_today_and_yesterday_need_no_mark(rolled_up, django_capture_on_commit_callbacks):
+    with (
+        time_machine.travel(ist(THU + 1, 13), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.ticket_reply(actor=rolled_up.world.manager, ticket=rolled_up.partner, body="Hello")
+    assert not DirtyDay.objects.exists()
+
+
+def test_pending_time_ends_as_the_sla_engine_ends_a_wait():
+    facts = [
+        EventFact("pended", ist(0, 10), {"reason": "customer", "status": ["open", "pending"]}),
+        EventFact("replied", ist(0, 11), {"status": ["pending", "open"]}),
+        EventFact("pended", ist(0, 12), {"reason": "third_party"}),
+        EventFact("noted", ist(0, 13), {}),
+        EventFact("resumed", ist(0, 14), {}),
+    ]
+    assert pending_by_reason(facts) == {"customer": 3600, "third_party": 7200}
+
+
+def test_the_rebuild_command_shows_progress_and_counts_cells(week, capsys):
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        code = main(["reports", "rebuild", "--from", "2026-11-01", "--to", "2026-11-30"])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "30/30 days" in out.err and "[" in out.err
+    assert '"days": 30' in out.out
+    assert DailyRollup.objects.filter(day__gte=NOVEMBER).exists()
+
+
+def test_the_rebuild_command_refuses_a_backwards_range(db, capsys):
+    assert main(["reports", "rebuild", "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
+    assert "before the first" in capsys.readouterr().err
