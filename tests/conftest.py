@@ -8,14 +8,47 @@ Bluebird must never see.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from tierdesk.accounts.models import Agent, ApiToken, Team, User, hash_token
 from tierdesk.crm.models import Contact, Organization
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The browser tests' live server, answering one request at a time.
+
+    On SQLite the tests' in-memory database is one connection that the server's threads share;
+    two requests at once on it (a page and an htmx poll, say) fail with "bad parameter or other
+    API misuse". Connections stay threaded, so Chromium's keep-alive connections do not block
+    each other; only the application runs one request at a time, its body included."""
+
+    _application_lock = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        lock = self._application_lock
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    yield from result
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @dataclass
