@@ -34,7 +34,7 @@ from tierdesk.sla.timeline import FIRST_RESPONSE, RESOLUTION, TargetSpec
 from tierdesk.tickets import services
 from tierdesk.tickets.domain import PendingReason
 from tierdesk.tickets.models import Category, Channel, Ticket, TicketType
-from tierdesk.tickets.services.opening import Impact, _initial_priority
+from tierdesk.tickets.services.opening import Impact, initial_priority
 
 DAYS_BACK = 60
 PENDING_DAYS_BACK = 5
@@ -172,7 +172,7 @@ def _driving_target(
     warning share; the priority is the one ``ticket_open`` will choose (its rule, called)."""
     impact = opening.get("impact")
     emergency = bool(opening.get("is_emergency"))
-    priority = _initial_priority(None, impact.severity() if impact else None, emergency)
+    priority = initial_priority(None, impact.severity() if impact else None, emergency)
     plan = plan_for(story.organization, opening.get("product"))
     if plan is None:
         return None, 75

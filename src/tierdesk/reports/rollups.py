@@ -31,8 +31,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from tierdesk.reports.models import DailyRollup, Rating
-from tierdesk.sla.clocks import EventFact
-from tierdesk.sla.clocks import _leaves_pending as leaves_pending
+from tierdesk.sla.clocks import EventFact, leaves_pending
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 # The ticket's columns that make a cell, and the rollup fields they fill.

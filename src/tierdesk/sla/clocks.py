@@ -142,7 +142,7 @@ def _pauses(events: Sequence[EventFact], third_party_pauses: bool) -> list[Span]
     for event in events:
         if event.kind == "pended" and event.data.get("reason") in reasons:
             paused_since = event.at
-        elif paused_since is not None and _leaves_pending(event):
+        elif paused_since is not None and leaves_pending(event):
             pauses.append((paused_since, event.at))
             paused_since = None
     if paused_since is not None:
@@ -150,7 +150,7 @@ def _pauses(events: Sequence[EventFact], third_party_pauses: bool) -> list[Span]
     return pauses
 
 
-def _leaves_pending(event: EventFact) -> bool:
+def leaves_pending(event: EventFact) -> bool:
     if event.kind == "resumed":
         return True
     status = event.data.get("status") or []

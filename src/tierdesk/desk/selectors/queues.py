@@ -26,7 +26,7 @@ from tierdesk.notifications.selectors import escalated_to
 from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
-from tierdesk.tickets.domain import PendingReason, Status, reference
+from tierdesk.tickets.domain import WAITING_FOR_CUSTOMER, Status, reference
 from tierdesk.tickets.models import OPEN_STATUSES, Ticket
 
 PAGE_SIZE = 25
@@ -50,11 +50,6 @@ QUEUE_VALUES = (
     "organization__name", "team__name", "assignee__username", "assignee__first_name",
     "assignee__last_name", "assignee__display_name",
 )  # fmt: skip
-WAITING_REASONS = [
-    PendingReason.CUSTOMER.value,
-    PendingReason.CUSTOMER_SIDE.value,
-    PendingReason.REMOTE_ACCESS.value,
-]
 # (metric, title, state column, due column)
 CLOCKS = [
     ("first_response", "First response", "response_state", "response_due_at"),
@@ -144,7 +139,9 @@ def _view_filter(principal: Principal, view: str) -> Q:
         # Inside a warning window, not yet overdue; overdue ones have their own view.
         QueueView.BREACHING: warning_window_condition(now()),
         QueueView.OVERDUE: overdue_condition(now()),
-        QueueView.WAITING: Q(status=Status.PENDING, pending_reason__in=WAITING_REASONS),
+        QueueView.WAITING: Q(
+            status=Status.PENDING, pending_reason__in=sorted(WAITING_FOR_CUSTOMER)
+        ),
         # At my level (mine, or my team's unassigned), or a chain step or escalation named me.
         QueueView.ESCALATED: (
             Q(support_level=max(level, 2)) & (mine | (Q(assignee__isnull=True) & my_teams))

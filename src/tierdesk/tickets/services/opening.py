@@ -95,7 +95,7 @@ def ticket_open(
             reporter = Contact.objects.get(pk=principal.contact_id or 0)
     _check_fields(subject, body, organization, reporter)
     severity = impact.severity() if impact else None
-    chosen_priority = _initial_priority(priority, severity, is_emergency)
+    chosen_priority = initial_priority(priority, severity, is_emergency)
     at = now()
     plan = plan_for(organization, product, chosen=work.plans if work else None)
     opened: dict[str, Any] = {
@@ -220,7 +220,7 @@ def _check_fields(
         raise InvalidInput("The reporter belongs to another organization.", field="reporter")
 
 
-def _initial_priority(priority: int | None, severity: Severity | None, emergency: bool) -> int:
+def initial_priority(priority: int | None, severity: Severity | None, emergency: bool) -> int:
     if priority is not None:
         if priority not in Priority.values:
             raise InvalidInput("Priority must be 1 (P1) to 4 (P4).", field="priority")
