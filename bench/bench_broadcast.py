@@ -19,11 +19,15 @@ Figures go to stdout and bench/out/bench-broadcast.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import json
 import os
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +93,28 @@ def remove() -> None:
         cursor.execute("DELETE FROM tickets_ticket WHERE subject LIKE %s", [MARK + "%"])
 
 
+def counting(statements: Counter[str]) -> Any:
+    """An execute wrapper counting the statements by their first word (SELECT, INSERT, ...)."""
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements[(sql.lstrip().split(None, 1) or ["?"])[0].upper()] += 1
+        return execute(sql, params, many, context)
+
+    return count
+
+
+@contextlib.contextmanager
+def profiling(profile: cProfile.Profile | None) -> Iterator[None]:
+    if profile is None:
+        yield
+        return
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -97,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
         "--inline-mail",
         action="store_true",
         help="also compose and send each reporter's mail in this process",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="write the broadcast's cProfile statistics to FILE"
     )
     args = parser.parse_args(argv)
     setup_django(args.database_url, args.inline_mail)
@@ -126,13 +155,18 @@ def main(argv: list[str] | None = None) -> None:
     problem_link(actor=manager.user, problem=problem, tickets=tickets)
     setup_seconds = time.perf_counter() - started
     try:
+        statements: Counter[str] = Counter()
+        profile = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
-        update = problem_broadcast(
-            actor=manager.user, problem=problem, body="A corrected signature file is out."
-        )  # the immediate backend delivers it on commit; the database backend queues the task
-        if not args.inline_mail:
-            update_deliver(update_id=update.pk)  # the task, as a worker runs it
+        with connection.execute_wrapper(counting(statements)), profiling(profile):
+            update = problem_broadcast(
+                actor=manager.user, problem=problem, body="A corrected signature file is out."
+            )  # the immediate backend delivers it on commit; the database backend queues it
+            if not args.inline_mail:
+                update_deliver(update_id=update.pk)  # the task, as a worker runs it
         broadcast_seconds = time.perf_counter() - started
+        if profile is not None:
+            profile.dump_stats(args.profile)
         started = time.perf_counter()
         again = update_deliver(update_id=update.pk)
         retry_seconds = time.perf_counter() - started
@@ -149,10 +183,13 @@ def main(argv: list[str] | None = None) -> None:
         "tickets_in_database": total, "linked_tickets": args.tickets,
         "setup_seconds": round(setup_seconds, 1), "broadcast_seconds": round(broadcast_seconds, 2),
         "per_ticket_ms": round(broadcast_seconds * 1000 / args.tickets, 1),
+        "statements_per_ticket": {
+            word: round(count / args.tickets, 2) for word, count in statements.most_common()
+        },
         "retry_posted": again, "retry_seconds": round(retry_seconds, 2),
         "public_replies": replies, "reporter_mails": mails, "mail_tasks_queued": mail_tasks,
         "update_state": state, "inline_mail": args.inline_mail,
-        "database": connection.vendor,
+        "database": connection.vendor, "load_average": [round(v, 2) for v in os.getloadavg()],
     }  # fmt: skip
     print(json.dumps(figures, indent=2))
     (BENCH_DIR / "out").mkdir(exist_ok=True)

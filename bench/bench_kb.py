@@ -2,7 +2,7 @@
 
     flock /tmp/bench.lock .venv/bin/python bench/bench_kb.py \
         [--database-url postgres://postgres@127.0.0.1:5432/tierdesk_bench] \
-        [--articles 10000] [--requests 300]
+        [--articles 10000] [--requests 300] [--keep] [--reuse] [--clean-only]
 
 a. Import: ARTICLES Markdown files (front matter, headings, lists, a table, a code block; about
    250 words each, from a vocabulary of a few thousand generated words) written to a temporary
@@ -19,7 +19,9 @@ In process: Django's test Client drives the real WSGI handler with every middlew
 ``perf_counter`` around each request (no network, no browser). Everything the run wrote (the
 articles, their revisions, search documents, views, the contact's session) is deleted at the end,
 so the benchmark database is left as it was (a run stopped by SIGTERM too); ``--clean-only``
-deletes what a killed run left. Run it under ``flock /tmp/bench.lock``.
+deletes what a killed run left. ``--keep`` leaves the articles (to profile, or to measure again
+with ``--reuse``, which skips the import); end with ``--clean-only``. Run it under
+``flock /tmp/bench.lock``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument(
         "--clean-only", action="store_true", help="only delete what an interrupted run left"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the articles for profiling (then --clean-only)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the articles a --keep run left, no import"
     )
     return parser.parse_args(argv)
 
@@ -153,6 +161,18 @@ def import_articles(directory: Path) -> float:
     return elapsed
 
 
+def analyze() -> None:
+    """What autovacuum does within a minute of 10,000 new rows (it is off on the benchmark
+    server): the statistics, without which the requests measured just after the import would be
+    planned for the empty tables of before (and the search would not know its common words); and
+    the vacuum of the rows earlier runs deleted, which the search's index scans would visit."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) kb_article, kb_revision, kb_search")
+
+
 def clean_up(contact_user_id: int | None) -> int:
     from django.contrib.sessions.models import Session
     from django.db import connection
@@ -181,7 +201,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from tierdesk.crm.models import Contact
     from tierdesk.kb.models import Article
 
-    if Article.objects.filter(source__startswith=SOURCE_PREFIX).exists():
+    reuse = args.reuse and Article.objects.filter(source__startswith=SOURCE_PREFIX).exists()
+    if not reuse and Article.objects.filter(source__startswith=SOURCE_PREFIX).exists():
         clean_up(None)  # a run that was interrupted
     rng = random.Random(args.seed)
     words = vocabulary(rng)
@@ -189,12 +210,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     files = workdir / SOURCE_PREFIX.rstrip("/")
     files.mkdir()
     for n in range(args.articles):
-        name, text = article_text(rng, words, n)
-        (files / name).write_text(text, encoding="utf-8")
+        name, text = article_text(rng, words, n)  # also when reused: the same questions follow
+        if not reuse:
+            (files / name).write_text(text, encoding="utf-8")
     contact = Contact.objects.filter(user__isnull=False, user__is_active=True).first()
-    results: dict[str, Any] = {"articles": args.articles}
+    results: dict[str, Any] = {"articles": args.articles, "reused": reuse}
     try:
-        results["import_s"] = round(import_articles(workdir), 2)
+        if not reuse:
+            results["import_s"] = round(import_articles(workdir), 2)
+            analyze()
         results["articles_in_db"] = Article.objects.count()
         public = list(
             Article.objects.filter(
@@ -217,7 +241,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pages = [(f"/kb/articles/{rng.choice(public)}/", {}) for _ in range(count)]
         results["article_page"] = measure(anonymous, pages)
     finally:
-        results["cleaned_up"] = clean_up(contact.user_id if contact else None)
+        if not args.keep:
+            results["cleaned_up"] = clean_up(contact.user_id if contact else None)
         shutil.rmtree(workdir, ignore_errors=True)
     return results
 
@@ -230,7 +255,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.clean_only:
         print(json.dumps({"cleaned_up": clean_up(None)}))
         return
-    print(json.dumps(run(args), indent=2))
+    results = run(args)
+    results["load_average"] = [round(load, 2) for load in os.getloadavg()]
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

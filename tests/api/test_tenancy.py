@@ -126,6 +126,7 @@ PROBES: dict[str, Probe] = {
     "POST /kb/articles/{slug}/archive": Probe("own"),
     "POST /kb/articles/{slug}/request-changes": Probe("own"),
     "POST /kb/articles/{slug}/submit": Probe("own"),
+    "POST /kb/articles/{slug}/verify": Probe("own"),
     # Problems, incidents, root-cause reports and changes: every persona over every one of
     # them in tests/problems/test_tenancy.py.
     "GET /problems": Probe("own"),
@@ -150,8 +151,9 @@ PROBES: dict[str, Probe] = {
     "POST /changes": Probe("own"),
     "POST /changes/{pk}/approve": Probe("own"),
     "POST /changes/{pk}/decision": Probe("own"),
-    # The rollups, scoped to the caller (tests/reports/test_policies.py).
+    # The rollups and the backlog, scoped to the caller (tests/reports/test_policies.py).
     "GET /reports/rollups": Probe("own"),
+    "GET /reports/backlog": Probe("own"),
 }
 
 

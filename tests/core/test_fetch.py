@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import router
+from django.db import connections, router
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from tierdesk.core import fetch
 from tierdesk.core.fetch import CompiledQuery, Fragment, Param
@@ -96,3 +98,36 @@ def test_the_ticket_page_compiles_its_outer_statement_once_per_ordering(world):
     # The ORM wrote it: select_related's joins, the ordering, the fragment where the ids go.
     assert "__fragment_ids__" in plan.sql and plan.sql.count("JOIN") == 3
     assert plan.sql.endswith('"tickets_ticket"."id" ASC')
+
+
+def test_a_compiled_update_runs_the_orms_own_statement_and_changes_what_update_changes(world):
+    """The statement ``update()`` sends, with its slots filled: the same text, the same rows
+    counted, the same values written (an F() expression and a value slot)."""
+    alias = router.db_for_write(Ticket)
+    name_field = Contact._meta.get_field("name")
+    pk_field = Contact._meta.get_field("id")
+    compiled = fetch.CompiledUpdate(
+        lambda: Contact.objects.filter(pk=Param("pk", pk_field)),
+        name=Param("name", name_field),
+    )
+    contact = Contact.objects.order_by("id").first()
+    assert contact is not None
+    with CaptureQueriesContext(connections[alias]) as orm:
+        Contact.objects.filter(pk=contact.pk).update(name="By the ORM")
+    with CaptureQueriesContext(connections[alias]) as ours:
+        assert compiled.run(alias, pk=contact.pk, name="Compiled once") == 1
+    expected = orm.captured_queries[0]["sql"].replace("By the ORM", "Compiled once")
+    assert ours.captured_queries[0]["sql"] == expected
+    contact.refresh_from_db()
+    assert contact.name == "Compiled once"
+    assert compiled.run(alias, pk=10**9, name="nobody") == 0
+    counted = fetch.CompiledUpdate(
+        lambda: Organization.objects.filter(pk=Param("pk", Organization._meta.get_field("id"))),
+        name=F("name"),
+    )
+    assert counted.run(alias, pk=world.acme.pk) == 1
+
+
+def test_a_compiled_update_refuses_an_ordered_or_sliced_update():
+    with pytest.raises(TypeError):
+        fetch.CompiledUpdate(lambda: Contact.objects.order_by("name"), name="x").plan("default")

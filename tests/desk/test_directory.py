@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tierdesk.crm.models import Contact, Subscription
+from tierdesk.crm.models import Contact, Organization, Subscription
 from tierdesk.sla.models import Plan
 from tierdesk.tickets import services
 
@@ -53,3 +53,13 @@ def test_an_agent_sees_on_an_organization_page_only_the_tickets_they_may_see(des
     manager_view = client_as("manager").get(f"/desk/organizations/{world.acme.pk}/")
     assert desk.acme.reference not in l1_view
     assert desk.acme.reference in manager_view.content.decode()
+
+
+def test_an_organization_page_says_which_zone_its_contacts_read_times_in(desk, client_as):
+    world = desk.world
+    page = f"/desk/organizations/{world.acme.pk}/"
+    assert "times in their browser" in client_as("l1").get(page).content.decode()
+    Organization.objects.filter(pk=world.acme.pk).update(time_zone="Asia/Kolkata")
+    text = client_as("admin").get(page).content.decode()
+    assert "Contacts' times in Asia/Kolkata" in text
+    assert f"/admin/crm/organization/{world.acme.pk}/change/" in text  # where to change it

@@ -123,8 +123,10 @@ def test_an_agent_without_the_author_permission_may_not_write(world, kb):
 
 def test_stale_articles_are_listed_for_re_verification(world, kb):
     article = kb.published["internal"]
+    # Published two years ago: its deadline (its section's 12 months) passed a year ago.
+    two_years_ago = article.published_at.replace(year=article.published_at.year - 2)
     Article.objects.filter(pk=article.pk).update(
-        published_at=article.published_at.replace(year=article.published_at.year - 2)
+        published_at=two_years_ago, verify_by=article.section.verification_due(two_years_ago)
     )
     page = _as(kb.reviewer).get("/desk/kb/").content.decode()
     assert "Due for re-verification" in page and "Published internal" in page

@@ -7,10 +7,13 @@ the misses (recorded in docs/benchmarks.md).
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from tests.kb.corpus import ARTICLES, QUESTIONS
 from tierdesk.accounts.principal import SYSTEM
+from tierdesk.kb import search
 from tierdesk.kb.models import Section, Visibility
 from tierdesk.kb.selectors import article_search
 from tierdesk.kb.services import create_article
@@ -55,3 +58,17 @@ def test_the_corpus_is_a_fair_test(db):
     assert len(QUESTIONS) >= 40
     for question, slug in QUESTIONS:
         assert question.lower() != titles[slug]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_the_figure_holds_when_the_rarest_words_choose_the_articles(db, monkeypatch):
+    """With statistics, a question's rarest words choose which articles are ranked, up to a
+    budget (``search.distinctive_words``); here half the corpus, as 1,000 of 10,000 would cut
+    far more. Measured 90.5 % (38 of 42) at half, 88.1 % at 8 of 26, 83.3 % at 5 of 26."""
+    _load_corpus()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kb_search")
+    monkeypatch.setattr(search, "CANDIDATE_BUDGET", len(ARTICLES) // 2)
+    share, _ = hits_in_top()
+    print(f"\nkb search quality, rarest words choosing: {share:.2%}")
+    assert share >= FLOOR

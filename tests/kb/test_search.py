@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from tests.kb.conftest import publish
 from tierdesk.core.errors import NotFound
+from tierdesk.kb import search
 from tierdesk.kb.selectors import article_get, article_list, article_search
 from tierdesk.kb.services import article_create, article_submit, review_approve
 
@@ -66,3 +68,32 @@ def test_article_get_is_not_found_for_what_one_may_not_read(world, kb):
         article_get(user=world.acme_contact, slug=kb.published["internal"].slug)
     assert article_get(user=world.acme_contact, slug=kb.published["customers"].slug)
     assert kb.draft not in article_list(user=kb.author)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's statistics choose the candidates"
+)
+
+
+def _analyze():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kb_search")
+
+
+@postgresql_only
+def test_the_rarest_words_choose_which_articles_are_ranked(world, kb, monkeypatch):
+    common = [_write(kb, f"Gateway note {n}", "The gateway restarts nightly.") for n in range(6)]
+    rare = _write(kb, "Gateway zeppelin mooring", "The gateway moors the zeppelin.")
+    _analyze()
+    monkeypatch.setattr(search, "CANDIDATE_BUDGET", 2)  # fewer than the gateway articles
+    assert search.distinctive_words(["gateway", "zeppelin"]) == ["zeppelin"]
+    # The common word still counts in the rank; it no longer brings its articles in.
+    assert _slugs(article_search(user=AnonymousUser(), q="gateway zeppelin")) == [rare.slug]
+    # A question of common words only is chosen by its rarest word, not by none.
+    assert len(article_search(user=AnonymousUser(), q="gateway")) == len(common) + 1
+
+
+@postgresql_only
+def test_without_statistics_every_word_chooses(world, kb):
+    _write(kb, "Gateway note", "The gateway restarts nightly.")
+    assert search.distinctive_words(["gateway", "zeppelin"]) == ["gateway", "zeppelin"]

@@ -53,11 +53,14 @@ def test_alertmanager_group_lifecycle(sender, world, noc):
     group = AlertGroup.objects.get(ticket=ticket)
     assert group.notice_count == 2 and group.last_seen_at == T0 + timedelta(minutes=1)
 
-    grown = am.send("alertmanager_grown.json")
+    # Every step at its own instant: notes are ordered by their time, and T0 is a real date.
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        grown = am.send("alertmanager_grown.json")
     assert (grown["action"], grown["ticket"]) == ("updated", first["ticket"])
     assert "1 alert(s) joined the group: NodeDiskFull (db2.acme.test)" in notes(ticket)[-1]
 
-    partial = am.send("alertmanager_partial.json")
+    with time_machine.travel(T0 + timedelta(minutes=3), tick=False):
+        partial = am.send("alertmanager_partial.json")
     assert partial["action"] == "updated"
     assert "Recovered while the group still fires" in notes(ticket)[-1]
     assert "(1 still firing)" in notes(ticket)[-1]
@@ -166,6 +169,24 @@ def test_nagios_service_problem_repeat_acknowledgement_recovery(sender, world):
     assert (recovery["action"], recovery["ticket"]) == ("resolved", problem["ticket"])
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
+
+
+def test_a_rising_severity_raises_the_ticket_priority(sender, world):
+    nagios = sender("nagios")
+    warning = nagios.send("nagios_service_warning.env")
+    ticket = ticket_of(warning)
+    assert (warning["action"], ticket.priority) == ("created", 3)
+    critical = nagios.send("nagios_service_problem.env")
+    assert (critical["action"], critical["ticket"]) == ("updated", warning["ticket"])
+    ticket.refresh_from_db()
+    assert ticket.priority == 1
+    assert "The severity rose from warning to critical." in notes(ticket)[-1]
+    changed = TicketEvent.objects.get(ticket=ticket, kind="priority_changed")
+    assert changed.actor is None and not changed.is_public  # Tierdesk's own, internal
+    again = nagios.send("nagios_service_warning.env")  # falling back changes no priority
+    assert again["action"] == "updated"
+    ticket.refresh_from_db()
+    assert ticket.priority == 1
 
 
 def test_nagios_host_problem_and_recovery(sender, world):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.mail.conftest import smtp_sink
 from tests.notifications.conftest import IMMEDIATE, two_workers
 from tierdesk.crm.models import Contact, Product, Subscription
 from tierdesk.mail.models import Mailbox
@@ -18,7 +19,7 @@ from tierdesk.sla.models import Plan
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services import ticket_open
 
-__all__ = ["IMMEDIATE", "two_workers"]
+__all__ = ["IMMEDIATE", "smtp_sink", "two_workers"]
 
 SUBJECTS = [
     ("acme_contact", "Antivirus quarantines every invoice PDF"),

@@ -11,7 +11,7 @@ import time_machine
 
 from tests.problems.conftest import two_workers
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
-from tierdesk.mail.models import OutboundMail
+from tierdesk.mail.models import OutboundKind, OutboundMail
 from tierdesk.monitoring.hooks import Verdict
 from tierdesk.problems.models import (
     ChangeNotice,
@@ -100,6 +100,7 @@ def test_three_downtime_notices_go_out_once_each(world, change):
     )
     acme_mails = OutboundMail.objects.filter(to_address=world.acme_contact.email)
     assert acme_mails.filter(subject__contains=change.reference).count() == 3
+    assert set(acme_mails.values_list("kind", flat=True)) == {OutboundKind.DOWNTIME_NOTICE}
 
 
 def test_an_alert_for_a_host_in_an_open_window_is_tagged_and_silenced(world, change):
@@ -117,6 +118,27 @@ def test_an_alert_for_a_host_in_an_open_window_is_tagged_and_silenced(world, cha
     with time_machine.travel(END + timedelta(minutes=5), tick=False):
         alert_in_window(notice=Notice(), verdict=outside)
     assert outside.tags == [] and not outside.silenced
+
+
+def test_the_window_check_asks_once_per_alert_notice_and_not_without_hosts(
+    world, change, django_assert_num_queries
+):
+    change_approve(actor=world.manager, change=change)
+    change_decide(actor=world.acme_contact, change=change, approve=True)
+
+    class Storm:  # a notice of many alerts on many hosts, one of them in the window
+        hosts = [f"node{n}.acme.test" for n in range(200)] + ["mx1.acme.test"]
+
+    class Hostless:
+        hosts: list[str] = []
+
+    verdict = Verdict()
+    with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        with django_assert_num_queries(1):
+            alert_in_window(notice=Storm(), verdict=verdict)
+        with django_assert_num_queries(0):
+            alert_in_window(notice=Hostless(), verdict=Verdict())
+    assert verdict.tags == [f"maintenance:{change.reference}"] and verdict.silenced
 
 
 def test_the_calendar_shows_overlapping_changes(world, change, client_as):

@@ -10,7 +10,7 @@ import pytest
 from tests.problems.conftest import open_ticket
 from tierdesk.core.errors import InvalidInput, InvalidTransition
 from tierdesk.crm.models import Contact, Subscription
-from tierdesk.mail.models import OutboundMail
+from tierdesk.mail.models import OutboundKind, OutboundMail
 from tierdesk.problems.models import AffectedScope, IncidentStatus
 from tierdesk.problems.services import (
     incident_declare,
@@ -72,6 +72,8 @@ def test_an_update_goes_to_every_affected_contact_once(world, incident, run_task
     contacts = Contact.objects.filter(organization__in=[world.acme, world.globex, world.cobalt])
     assert mailed == set(contacts.values_list("email", flat=True))
     assert world.umbrella_contact.email not in mailed
+    kinds = OutboundMail.objects.filter(body__contains="misfires").values_list("kind", flat=True)
+    assert set(kinds) == {OutboundKind.INCIDENT_UPDATE}
 
 
 def test_a_resolved_incident_takes_no_more_updates(world, incident):

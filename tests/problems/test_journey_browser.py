@@ -163,7 +163,10 @@ def test_the_virus_outbreak(outbreak_world: Any, sessions: Any, smtp_sink: Any) 
     assert_accessible(customer, "rca-portal")
     pdf = customer.page.request.get(f"/rcas/{rca.pk}/pdf/")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
-    assert any(f"/rcas/{rca.pk}/pdf/" in m.get_content() for m in smtp_sink.to("acme_contact"))
+    (mailed,) = [m for m in smtp_sink.to("acme_contact") if rca.reference in m["Subject"]]
+    (attached,) = mailed.iter_attachments()  # the PDF itself, by mail
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_content().startswith(b"%PDF")
 
     # A change the customer approves in the portal; three notices, once each, two workers.
     start = now() + timedelta(days=7)

@@ -64,8 +64,8 @@ def test_linking_writes_an_internal_step_on_each_timeline(world, outbreak):
     assert problem_link(actor=world.manager, problem=problem, tickets=outbreak.tickets) == 3
     assert problem_link(actor=world.manager, problem=problem, tickets=outbreak.tickets) == 0
     for ticket in outbreak.tickets:
-        event = ticket.events.get(kind=EventKind.UPDATED)
-        assert event.data["problem"] == problem.pk
+        event = ticket.events.get(kind=EventKind.PROBLEM_LINKED)
+        assert event.data == {"problem": problem.pk, "reference": problem.reference}
         assert not event.is_public
 
 
@@ -84,6 +84,10 @@ def test_a_broadcast_posts_one_public_reply_on_every_linked_ticket(world, outbre
     assert update_deliver(update_id=update.pk) == 0  # a retry posts nothing more
     for ticket in outbreak.tickets:
         assert [m.body for m in public_replies(ticket)] == ["On it."]
+        step = ticket.events.get(kind=EventKind.PROBLEM_BROADCAST)
+        assert step.data == {"problem": problem.pk, "reference": problem.reference,
+                             "update": update.pk}  # fmt: skip
+        assert not step.is_public
     update.refresh_from_db()
     assert update.state == BroadcastState.DONE
 
@@ -138,6 +142,7 @@ def test_the_fix_tells_and_resolves_every_linked_ticket(world, outbreak, run_tas
         ticket.refresh_from_db()
         assert ticket.status == "resolved"
         assert ticket.resolution_summary == "Fixed in 4.2.1."
+        assert ticket.events.filter(kind=EventKind.PROBLEM_FIXED).count() == 1
 
 
 def test_a_published_release_fixes_the_problems_of_its_tickets(world, outbreak, run_tasks):
@@ -169,3 +174,17 @@ def test_the_ticket_page_shows_the_problem_panel_to_vendor_agents_only(
     assert b"AV quarantines" in panel.content
     partner = client_as("partner_agent").get(f"/desk/tickets/{ticket.reference}/problems/")
     assert partner.status_code == 200 and partner.content == b""
+
+
+def test_problem_steps_read_plainly_on_the_desk_timeline_and_in_the_api(
+    world: Any, outbreak: Any, client_as: Any, api_as: Any
+) -> None:
+    ticket = outbreak.ticket_of(world.acme)
+    problem = problem_create(actor=world.manager, statement="AV quarantines", tickets=[ticket])
+    page = client_as("manager").get(f"/desk/tickets/{ticket.reference}/").content.decode()
+    assert f"Linked to problem {problem.reference}" in page
+    events = api_as("manager").get(f"/api/v1/tickets/{ticket.reference}/events").json()
+    (linked,) = [e for e in events if e["kind"] == "problem_linked"]
+    assert linked["data"] == {"problem": problem.pk, "reference": problem.reference}
+    contact_events = api_as("acme_contact").get(f"/api/v1/tickets/{ticket.reference}/events")
+    assert "problem_linked" not in contact_events.content.decode()  # support's business

@@ -12,7 +12,7 @@ import time_machine
 from tests.problems.conftest import two_workers
 from tierdesk.accounts.models import Notification
 from tierdesk.core.errors import Forbidden, InvalidInput
-from tierdesk.mail.models import OutboundMail
+from tierdesk.mail.models import OutboundKind, OutboundMail
 from tierdesk.problems.models import RcaClock, RcaState, RootCauseReport
 from tierdesk.problems.services import (
     incident_declare,
@@ -108,7 +108,8 @@ def test_released_by_a_second_agent_it_reaches_the_customer(world, rca, client_a
     run_tasks(rca_review, actor=world.l3, rca=rca, approve=True)
     assert rca.state == RcaState.RELEASED and rca.clock == RcaClock.MET
     mail = OutboundMail.objects.get(to_address=world.acme_contact.email, subject__contains="RCA")
-    assert f"/rcas/{rca.pk}/pdf/" in mail.body
+    assert mail.kind == OutboundKind.RCA_RELEASED and f"/rcas/{rca.pk}/" in mail.body
+    assert [a.filename for a in mail.attachments.all()] == [f"{rca.reference}.pdf"]
     page = client_as("acme_contact").get(f"/rcas/{rca.pk}/")
     assert page.status_code == 200 and b"Untested pattern." in page.content
     assert client_as("globex_contact").get(f"/rcas/{rca.pk}/").status_code == 404
@@ -122,6 +123,19 @@ def test_the_released_report_downloads_as_pdf(world, rca, client_as):
     response = client_as("acme_contact").get(f"/rcas/{rca.pk}/pdf/")
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_released_report_is_mailed_as_a_pdf_attachment(world, rca, smtp_sink, run_tasks):
+    write(rca, world.l2)
+    rca_submit(actor=world.l2, rca=rca)
+    run_tasks(rca_review, actor=world.l3, rca=rca, approve=True)
+    (received,) = smtp_sink.to(world.acme_contact.email)
+    (pdf,) = [part for part in received.iter_attachments()]
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_filename() == f"{rca.reference}.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+    assert "Bad signature." in received.get_body(preferencelist=("plain",)).get_content()
+    assert not smtp_sink.to(world.globex_contact.email), "other organizations get nothing"
 
 
 def test_an_unreleased_report_is_not_in_the_portal(world, rca, client_as):

@@ -28,9 +28,23 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import World
+from tierdesk.accounts.principal import SYSTEM
 from tierdesk.crm.models import Contact
+from tierdesk.monitoring.models import AlertGroup
+from tierdesk.monitoring.services import source_create
+from tierdesk.problems.models import (
+    ChangeOrganization,
+    ChangeRequest,
+    ChangeStatus,
+    Decision,
+    Incident,
+    PlanTerms,
+    RcaState,
+    RootCauseReport,
+)
 from tierdesk.reports import services as report_services
 from tierdesk.reports.models import RatingChannel, ReportRecipient
+from tierdesk.sla.models import Plan
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services.sweep import sla_sweep
@@ -131,6 +145,46 @@ def week(world: World) -> Week:
 @pytest.fixture
 def rolled_up(week: Week) -> Week:
     """The week, with November's rollups built the evening after it."""
+    _at(AFTER_THE_WEEK, report_services.days_rebuild, first=NOVEMBER, last=MONTH_LAST)
+    return week
+
+
+@pytest.fixture
+def delivered(week: Week) -> Week:
+    """Beyond the tickets: an alert group behind the P1 (first seen Monday 08:50) and one that
+    made no ticket; root-cause reports released to Acme (Thursday) and to Globex, one still
+    due for Acme; a change done for Acme on Wednesday night and one cancelled. Then November's
+    rollups, built the evening after the week."""
+    world = week.world
+    source, _ = source_create(actor=SYSTEM, name="Alertmanager", slug="am", kind="alertmanager")
+    for ticket, key in ((week.breach, "site"), (None, "noise")):
+        AlertGroup.objects.create(
+            source=source, key_hash=key * 8, group_key=key, ticket=ticket, title=key,
+            first_seen_at=ist(MON, 8, 50), last_seen_at=ist(MON, 9),
+        )  # fmt: skip
+    incident = Incident.objects.create(title="Data centre power", scope="linked",
+                                       declared_at=ist(MON, 9))  # fmt: skip
+    terms = PlanTerms.objects.create(plan=Plan.objects.order_by("pk")[0], rca_included=True)
+    for org, state, released in (
+        (world.acme, RcaState.RELEASED, ist(THU, 15)),
+        (world.globex, RcaState.RELEASED, ist(THU, 16)),
+        (world.umbrella, RcaState.DUE, None),
+    ):
+        RootCauseReport.objects.create(
+            incident=incident, organization=org, terms=terms, state=state,
+            starts_at=ist(TUE, 9), released_at=released,
+        )  # fmt: skip
+    for title, status in (
+        ("Upgrade to 7.3", ChangeStatus.DONE),
+        ("Reboot", ChangeStatus.CANCELLED),
+    ):
+        change = ChangeRequest.objects.create(
+            title=title, kind="upgrade", risk="low", impact="Ten minutes down.", plan="p",
+            rollback="r", status=status, window_start=ist(WED, 22), window_end=ist(WED, 23),
+            created_at=ist(MON, 12),
+        )  # fmt: skip
+        ChangeOrganization.objects.create(change=change, organization=world.acme,
+                                          decision=Decision.NOT_NEEDED)  # fmt: skip
     _at(AFTER_THE_WEEK, report_services.days_rebuild, first=NOVEMBER, last=MONTH_LAST)
     return week
 

@@ -1,6 +1,6 @@
 """The slow reference: every rollup figure computed again, the plain way, from all tickets,
-all their events and all ratings (one pass over everything, per day and organization), to
-cross-check what the rollups and the reports show."""
+all their events, all ratings and all alert groups (one pass over everything, per day and
+organization), to cross-check what the rollups and the reports show."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tierdesk.monitoring.models import AlertGroup
+from tierdesk.problems.models import ChangeRequest, RootCauseReport
 from tierdesk.reports.models import Rating
 from tierdesk.tickets.models import Ticket, TicketEvent
 
 DAY = timedelta(days=1)
 
 
-def _day(instant: datetime) -> date:
+def _day(instant: Any) -> date:
     return instant.astimezone(UTC).date()  # the test settings count days in UTC
 
 
@@ -54,6 +56,11 @@ def reference(first: date, last: date) -> dict[tuple[date, int], dict[str, Any]]
                 _count_event(out[(_day(event.at), ticket.organization_id)], event)
         _clocks(out, ticket, events, inside)
         _backlog(out, ticket, first, last)
+    for group in AlertGroup.objects.filter(ticket__isnull=False).select_related("ticket"):
+        if inside(group.first_seen_at):
+            alerted = group.ticket
+            assert alerted is not None
+            out[(_day(group.first_seen_at), alerted.organization_id)]["alerts"] += 1
     for rating in Rating.objects.select_related("ticket"):
         if inside(rating.rated_at):
             cell = out[(_day(rating.rated_at), rating.ticket.organization_id)]
@@ -132,3 +139,27 @@ def plain(cell: dict[str, Any]) -> dict[str, Any]:
         elif value:
             out[key] = value
     return out
+
+
+def delivered_reference(organization_ids: set[int], first: date, last: date) -> dict[str, int]:
+    """Root-cause reports released to, and changes done for, the organizations in those days:
+    every row looked at in Python."""
+    rcas = sum(
+        1
+        for rca in RootCauseReport.objects.all()
+        if rca.organization_id in organization_ids
+        and rca.state == "released"
+        and inside_days(rca.released_at, first, last)
+    )
+    changes = sum(
+        1
+        for change in ChangeRequest.objects.prefetch_related("affected")
+        if change.status == "done"
+        and inside_days(change.window_end, first, last)
+        and {a.organization_id for a in change.affected.all()} & organization_ids
+    )
+    return {"rcas": rcas, "changes": changes}
+
+
+def inside_days(instant: Any, first: date, last: date) -> bool:
+    return instant is not None and first <= _day(instant) <= last

@@ -61,7 +61,10 @@ def test_the_manager_filters_the_dashboard_and_follows_a_figure(people, sessions
     page = manager.page
     page.goto("/reports/dashboard/?period=custom&from=2026-11-01&to=2026-11-30")
     assert_accessible(page, "reports-dashboard")
-    page.select_option("#f-organization", label="Acme Retail")
+    # The organization is a search field: suggestions as one types, then the name.
+    page.fill("#f-organization", "Acme")
+    page.wait_for_selector("#f-organization-options option", state="attached")
+    page.fill("#f-organization", "Acme Retail")
     page.click("#dashboard-filters button[type=submit]")
     page.wait_for_load_state()
     assert f"organization={people.world.acme.pk}" in page.url

@@ -90,6 +90,21 @@ def test_filters_narrow_every_figure(manager, world):
     assert [c.text for c in p1.table("compliance").rows[3]][2:4] == ["0", "1"]
 
 
+def test_the_organization_search_field_suggests_and_resolves_names(manager, world):
+    options = manager.get("/reports/dashboard/organizations/?organization=glob")
+    assert f'value="{world.globex.name} (#{world.globex.pk})"' in options.content.decode()
+    # A name (whole, or a suggestion with its id) goes to the same filters by id.
+    for typed in (world.globex.name.upper(), f"{world.globex.name} (#{world.globex.pk})"):
+        response = manager.get("/reports/dashboard/", {"period": "month", "organization": typed})
+        assert response.status_code == 302
+        assert response["Location"].endswith(f"period=month&organization={world.globex.pk}")
+    board = manager.get(f"/reports/dashboard/?period=month&organization={world.globex.pk}")
+    assert f'value="{world.globex.name} (#{world.globex.pk})"' in board.content.decode()
+    unknown = manager.get("/reports/dashboard/?organization=Nobody+at+all")
+    assert unknown.status_code == 400
+    assert "No organization match" in unknown.content.decode()
+
+
 def test_bad_filters_are_a_clear_400(manager):
     response = manager.get("/reports/dashboard/?period=custom&from=2026-13-01")
     assert response.status_code == 400

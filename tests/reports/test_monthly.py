@@ -14,10 +14,11 @@ from django.core import mail as django_mail
 from pypdf import PdfReader
 
 from tests.reports.conftest import AFTER_THE_WEEK, MONTH_LAST, NOVEMBER
-from tests.reports.reference import reference
+from tests.reports.reference import delivered_reference, reference
 from tierdesk.core import scheduler
 from tierdesk.core.models import SchedulerSlot
 from tierdesk.mail.models import OutboundMail
+from tierdesk.problems.models import ChangeRequest
 from tierdesk.reports import tasks as report_tasks
 from tierdesk.reports.models import MonthlyMailing
 from tierdesk.reports.services import REPORT_MAIL_KIND, monthly_reports_mail
@@ -29,7 +30,7 @@ FIGURES = ["opened", "resolved", "closed", "reopened", "response_met", "response
 
 def month_reference(*organizations):
     ids = {o.pk for o in organizations}
-    sums = defaultdict(int)
+    sums: dict[str, int] = defaultdict(int)
     for (_, org), cell in reference(NOVEMBER, MONTH_LAST).items():
         if org in ids:
             for name in FIGURES:
@@ -153,3 +154,26 @@ def test_no_mail_before_the_first_working_day(world):
     with time_machine.travel(saturday, tick=False):
         assert monthly_reports_mail() == 0
     assert not MonthlyMailing.objects.exists()
+
+
+def test_alerts_root_cause_reports_and_planned_work_match_the_reference(
+    as_persona, world, delivered
+):
+    report = as_persona("acme_contact", report_url(world.acme)).context["report"]
+    expected = delivered_reference({world.acme.pk}, NOVEMBER, MONTH_LAST)
+    assert (
+        {n: report.figures[n] for n in ("rcas", "changes")} == expected == {"rcas": 1, "changes": 1}
+    )
+    month = reference(NOVEMBER, MONTH_LAST)
+    assert report.figures["alerts"] == sum(
+        cell["alerts"] for (_, org), cell in month.items() if org == world.acme.pk
+    ) == 1  # fmt: skip
+    assert [row[0].text for row in report.table("changes").rows] == [
+        f"CHG-{ChangeRequest.objects.get(status='done').pk}"
+    ]
+    html = as_persona("acme_contact", report_url(world.acme)).content.decode()
+    shown = shown_figures(html)
+    assert (shown["rcas"], shown["changes"], shown["alerts"]) == ("1", "1", "1")
+    assert "Data centre power" in html and "Upgrade to 7.3" in html and "Reboot" not in html
+    globex = as_persona("manager", report_url(world.globex)).context["report"]
+    assert globex.figures["rcas"] == 1 and globex.figures["changes"] == 0

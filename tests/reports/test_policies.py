@@ -9,7 +9,7 @@ from tests.conftest import PERSONAS
 from tests.reports.conftest import AFTER_THE_WEEK
 from tierdesk.crm.models import Organization
 from tierdesk.reports import policies
-from tierdesk.reports.models import DailyRollup
+from tierdesk.reports.models import DailyBacklog, DailyRollup
 
 pytestmark = pytest.mark.usefixtures("rolled_up", "recipients")
 
@@ -81,17 +81,19 @@ def test_the_two_faces_agree(world, persona):
     organizations = Organization.objects.all()
     visible = set(policies.visible(user, policies.REPORT, organizations))
     assert visible == {o for o in organizations if policies.can(user, policies.REPORT, o)}
-    rows = DailyRollup.objects.select_related("organization")
-    shown = set(policies.visible(user, policies.ROLLUPS, rows))
-    assert shown == {r for r in rows if policies.can(user, policies.ROLLUPS, r)}
+    for model in (DailyRollup, DailyBacklog):
+        rows = model.objects.select_related("organization")
+        shown = set(policies.visible(user, policies.ROLLUPS, rows))
+        assert shown == {r for r in rows if policies.can(user, policies.ROLLUPS, r)}
 
 
+@pytest.mark.parametrize("endpoint", ["rollups", "backlog"])
 @pytest.mark.parametrize("persona", EVERYBODY)
-def test_the_rollups_api_serves_only_the_callers_organizations(api_as, world, persona):
+def test_the_rollups_api_serves_only_the_callers_organizations(api_as, world, persona, endpoint):
     client = api_as(None if persona == "anonymous" else persona)
     with time_machine.travel(AFTER_THE_WEEK, tick=False):
         period = {"from": "2026-11-01", "to": "2026-11-30", "page_size": 100}
-        response = client.get("/api/v1/reports/rollups", **period)
+        response = client.get(f"/api/v1/reports/{endpoint}", **period)
     if persona == "anonymous":
         assert response.status_code == 401
         return
@@ -116,4 +118,6 @@ def test_the_rollups_api_explains_bad_input(api_as):
     assert backwards.json()["error"]["field"] == "to"
     items = client.get("/api/v1/reports/rollups", **{"from": "2026-11-16", "to": "2026-11-16"})
     first = items.json()["items"][0]
-    assert {"day", "organization", "backlog", "response_seconds", "pending_seconds"} <= set(first)
+    assert {"day", "organization", "response_seconds", "pending_seconds"} <= set(first)
+    backlog = client.get("/api/v1/reports/backlog", **{"from": "2026-11-16", "to": "2026-11-16"})
+    assert {"day", "organization", "backlog", "backlog_breached"} <= set(backlog.json()["items"][0])

@@ -12,7 +12,7 @@ import time_machine
 from tests.reports.conftest import AFTER_THE_WEEK, MONTH_LAST, NOVEMBER, THU, TUE, WED, ist
 from tests.reports.reference import plain, reference
 from tierdesk.cli import main
-from tierdesk.reports.models import DailyRollup, DirtyDay
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DirtyDay
 from tierdesk.reports.rollups import pending_by_reason
 from tierdesk.reports.services import days_rebuild, rollups_refresh
 from tierdesk.sla.clocks import EventFact
@@ -21,17 +21,22 @@ from tierdesk.tickets.models import EventKind
 from tierdesk.tickets.services.base import record
 
 SUMMED = [
-    "opened", "resolved", "closed", "reopened", "backlog_under_1d", "backlog_1_3d",
-    "backlog_3_7d", "backlog_over_7d", "backlog_breached", "response_met", "response_breached",
-    "resolution_met", "resolution_breached", "rating_good", "rating_bad",
+    "opened", "resolved", "closed", "reopened", "response_met", "response_breached",
+    "resolution_met", "resolution_breached", "alerts", "rating_good", "rating_bad",
 ]  # fmt: skip
+BACKLOG = ["backlog_under_1d", "backlog_1_3d", "backlog_3_7d", "backlog_over_7d",
+           "backlog_breached"]  # fmt: skip
 LISTS = ["response_seconds", "resolution_seconds"]
 MAPS = ["breaches", "escalations", "escalation_steps", "pending_seconds"]
 
 
 def rolled_up_by_org() -> dict[tuple[date, int], dict[str, Any]]:
-    """The rollup cells added up per day and organization, shaped like the reference."""
+    """The rollup cells and backlog rows added up per day and organization, shaped like the
+    reference."""
     out: dict[tuple[date, int], dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for backlog in DailyBacklog.objects.all():
+        for name in BACKLOG:
+            out[(backlog.day, backlog.organization_id)][name] += getattr(backlog, name)
     for row in DailyRollup.objects.all():
         cell = out[(row.day, row.organization_id)]
         for name in SUMMED:
@@ -127,6 +132,17 @@ def test_an_event_written_for_a_past_day_is_counted_in_that_day(
     compare(tuesday, tuesday)
 
 
+def test_a_late_event_of_a_kind_no_rollup_reads_marks_nothing(
+    rolled_up, django_capture_on_commit_callbacks
+):
+    week = rolled_up
+    with time_machine.travel(ist(WED + 7, 10), tick=False):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            record(week.escalated, EventKind.NOTED, week.world.l2, ist(TUE, 17))
+        assert not any("event_mark_dirty" in repr(c) for c in callbacks)
+    assert not DirtyDay.objects.exists()
+
+
 def test_events_of_today_and_yesterday_need_no_mark(rolled_up, django_capture_on_commit_callbacks):
     with (
         time_machine.travel(ist(THU + 1, 13), tick=False),
@@ -160,3 +176,25 @@ def test_the_rebuild_command_shows_progress_and_counts_cells(week, capsys):
 def test_the_rebuild_command_refuses_a_backwards_range(db, capsys):
     assert main(["reports", "rebuild", "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
     assert "before the first" in capsys.readouterr().err
+
+
+def test_monitoring_alerts_are_counted_on_their_tickets_day_and_cell(delivered):
+    compare(NOVEMBER, MONTH_LAST)
+    [cell] = DailyRollup.objects.filter(alerts__gt=0)
+    assert (cell.day, cell.organization_id, cell.priority) == (
+        ist(0, 12).date(),
+        delivered.world.acme.pk,
+        1,
+    )
+    assert cell.alerts == 1  # the group that made no ticket belongs to nobody's figures
+
+
+def test_the_backlog_is_one_row_per_group_of_open_tickets(rolled_up):
+    friday = ist(4, 12).date()
+    rows = DailyBacklog.objects.filter(day=friday)
+    # Open at Friday's end: the escalated, the partner's and the old ticket, in three groups.
+    assert sum(r.backlog_under_1d + r.backlog_1_3d + r.backlog_3_7d + r.backlog_over_7d
+               for r in rows) == 3  # fmt: skip
+    assert rows.count() == 3
+    old = rows.get(organization=rolled_up.world.umbrella)
+    assert (old.backlog_over_7d, old.priority) == (1, 4)

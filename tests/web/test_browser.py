@@ -268,3 +268,43 @@ def test_the_sign_in_and_error_pages_have_the_products_look(people, browser, liv
         visitor.assert_clean()
     finally:
         visitor.close()
+
+
+# ---- the top bar: one line on a laptop, folded on a phone, the person's settings in reach -------
+
+
+def top_bar_height(session: Session) -> float:
+    box = session.page.locator("nav.td-navbar").bounding_box()
+    assert box is not None
+    return float(box["height"])
+
+
+def test_the_desk_top_bar_keeps_to_one_line_on_a_laptop(desk_world, sessions):
+    manager = sessions("manager")  # the most links of anyone: configuration too
+    manager.resize(1366)
+    manager.page.goto("/desk/queue/all/")
+    assert top_bar_height(manager) < 70, "the top bar wraps onto a second line at 1366 px"
+    manager.page.click("#nav-more")
+    more = manager.page.locator("#nav-more + .dropdown-menu")
+    expect(more.get_by_role("link", name="Configuration")).to_be_visible()
+    expect(more.get_by_role("link", name="Downloads")).to_be_visible()
+    assert_accessible(manager, "top-bar-more-1366")
+    manager.assert_clean()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_agent_reaches_their_time_zone_from_the_user_menu(desk_world, sessions, width):
+    agent = sessions("l1")  # not a manager: no configuration pages
+    agent.resize(width)
+    agent.page.goto("/desk/")
+    toggler = agent.page.locator(".navbar-toggler")
+    if toggler.is_visible():  # a phone: the menu is folded
+        toggler.click()
+    agent.page.click("#nav-user")
+    menu = agent.page.locator("#nav-user + .dropdown-menu")
+    expect(menu.get_by_role("link", name="Time zone")).to_be_visible()
+    assert_accessible(agent, f"top-bar-user-menu-{width}")
+    assert agent.page_width() <= width
+    menu.get_by_role("link", name="Time zone").click()
+    expect(agent.page).to_have_url(re.compile("/desk/me/time-zone/$"))
+    agent.assert_clean()

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tierdesk.kb.models import Article, Revision, Section
+from tierdesk.portal.models import Announcement
 
 # name -> (method, kwargs from the Desk fixture, extra data); the objects named belong to Acme
 # (its ticket and attachment) or to l1 (the saved view and private canned response).
@@ -73,6 +74,8 @@ URLS: dict[str, tuple[str, Any]] = {
     "portal:home": ("get", lambda d: {}),
     "portal:support_policy": ("get", lambda d: {}),
     "portal:news": ("get", lambda d: {}),
+    "portal:news_feed": ("get", lambda d: {}),
+    "portal:news_item": ("get", lambda d: {"pk": published_news()}),
     "portal:tickets": ("get", lambda d: {}),
     "portal:ticket_new": ("get", lambda d: {}),
     "portal:ticket_new_facts": ("get", lambda d: {}),
@@ -104,13 +107,19 @@ URLS: dict[str, tuple[str, Any]] = {
 # Pages about one of Acme's objects (or l1's), as opposed to pages about nothing in particular.
 OBJECT_URLS = {name for name in URLS if name.endswith(("ticket", "_message", "_action", "_form",
                "attachment", "_reply", "_close", "_reopen", "saved_view_delete"))}  # fmt: skip
-PUBLIC = {"portal:home", "portal:support_policy", "portal:news", "kb:home", "kb:search",
+PUBLIC = {"portal:home", "portal:support_policy", "portal:news", "portal:news_feed",
+          "portal:news_item", "kb:home", "kb:search",
           "kb:section", "kb:article", "kb:suggest", "kb:feedback", "kb:solved"}  # fmt: skip
 
 
 def first(model: str) -> int:
     """The id of a seeded configuration row (a calendar, a plan, a category)."""
     return apps.get_model(model).objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+def published_news() -> int:
+    """A published news item (its page needs one to show)."""
+    return Announcement.objects.create(title="News", body="", published_at=timezone.now()).pk
 
 
 def public_article() -> Any:

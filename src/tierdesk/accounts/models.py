@@ -126,6 +126,8 @@ class NotificationKind(models.TextChoices):
     NEW_TICKET = "new_ticket", "Every new ticket in my team"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook disabled after failures"
     CONFIGURATION = "configuration", "A configuration problem the product worked around"
+    KB_REVIEWED = "kb_reviewed", "A review of my knowledge-base article"
+    KB_VERIFY = "kb_verify", "A knowledge-base article of my team due for re-verification"
 
 
 class EmailState(models.TextChoices):

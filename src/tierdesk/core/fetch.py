@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models import Expression, Field, Model, QuerySet, Value
 from django.db.models.query import DEFAULT_FETCH_MODE, ModelIterable, get_related_populators
+from django.db.models.sql import UpdateQuery
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,19 +121,7 @@ class _Plan:
         self.shared = [not info["reverse"] and not info["field"].unique for info in related]
 
     def statement(self, values: Mapping[str, Any], db: Any) -> tuple[str, list[Any]]:
-        if not self.slots:
-            return self.sql, self.params
-        sql, params = self.sql, list(self.params)
-        # Fragments last first: each one's parameters replace its slot in place.
-        for at, slot in reversed(self.slots):
-            given = values[slot.name]
-            if slot.field is None:
-                fragment_sql, fragment_params = given
-                sql = sql.replace(f"__fragment_{slot.name}__", fragment_sql)
-                params[at : at + 1] = list(fragment_params)
-            else:
-                params[at] = slot.field.get_db_prep_value(given, db, prepared=False)
-        return sql, params
+        return _bind(self.sql, self.params, self.slots, values, db)
 
     def instances(self, rows: Sequence[Sequence[Any]], db: Any) -> list[Any]:
         converters = self.converters
@@ -156,6 +145,61 @@ class _Plan:
                 setattr(instance, name, row[at])
             found.append(instance)
         return found
+
+
+def _bind(
+    sql: str,
+    params: list[Any],
+    slots: list[tuple[int, _Slot]],
+    values: Mapping[str, Any],
+    db: Any,
+) -> tuple[str, list[Any]]:
+    """A compiled statement with a call's values in its slots."""
+    if not slots:
+        return sql, params
+    params = list(params)
+    # Fragments last first: each one's parameters replace its slot in place.
+    for at, slot in reversed(slots):
+        given = values[slot.name]
+        if slot.field is None:
+            fragment_sql, fragment_params = given
+            sql = sql.replace(f"__fragment_{slot.name}__", fragment_sql)
+            params[at : at + 1] = list(fragment_params)
+        else:
+            params[at] = slot.field.get_db_prep_value(given, db, prepared=False)
+    return sql, params
+
+
+class CompiledUpdate:
+    """``build().update(**changes)`` as the ORM compiles it, once per database alias; ``run(alias,
+    **values)`` fills its ``Param`` slots (in the filter and in ``changes``) and returns the rows
+    changed, as ``update()`` does. For a hot UPDATE of one table (no parent models to update,
+    no ordering or slicing)."""
+
+    def __init__(self, build: Callable[[], QuerySet[Any]], **changes: Any) -> None:
+        self.build, self.changes = build, changes
+        self._plans: dict[str, tuple[str, list[Any], list[tuple[int, _Slot]]]] = {}
+
+    def plan(self, alias: str) -> tuple[str, list[Any], list[tuple[int, _Slot]]]:
+        found = self._plans.get(alias)
+        if found is None:
+            query = cast(UpdateQuery, self.build().using(alias).query.chain(UpdateQuery))
+            query.add_update_values(self.changes)
+            if query.get_related_updates() or query.order_by or query.is_sliced:
+                raise TypeError("CompiledUpdate updates one table, unordered and unsliced.")
+            query.clear_select_clause()
+            sql, compiled = query.get_compiler(alias).as_sql()
+            params = list(compiled)
+            slots = [(at, p) for at, p in enumerate(params) if isinstance(p, _Slot)]
+            found = self._plans[alias] = (sql, params, slots)
+        return found
+
+    def run(self, alias: str, **values: Any) -> int:
+        db = connections[alias]
+        sql, params = _bind(*self.plan(alias), values, db)
+        with transaction.mark_for_rollback_on_error(using=alias), db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
 
 
 def _populate_shared(

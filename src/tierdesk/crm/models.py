@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
+
+from tierdesk.accounts.timezones import zone_named
+
+
+def validate_time_zone(name: str) -> None:
+    """An IANA name that the pages can read times in (``accounts.timezones.zone_named``), or
+    nothing."""
+    if name and zone_named(name) is None:
+        raise ValidationError(
+            _("Unknown time zone %(name)s: use an IANA name such as Europe/London."),
+            code="unknown_time_zone",
+            params={"name": repr(name)},
+        )
 
 
 class OrganizationKind(models.TextChoices):
@@ -29,6 +44,11 @@ class Organization(models.Model):
         default=True,
         help_text="Contacts see every ticket of their organization, not only their own.",
     )
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="IANA name (Asia/Kolkata) its contacts read times in unless they chose their "
+        "own; empty: each contact's browser's zone.",
+    )  # fmt: skip
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

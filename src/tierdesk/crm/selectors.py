@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core import fetch
 from tierdesk.core.errors import NotFound
 from tierdesk.core.text import parse_int
@@ -93,3 +94,36 @@ def subscription_list(*, user: Any, organization_id: int | None = None) -> Query
     return subscriptions.select_related("organization", "product", "plan").order_by(
         "organization__name", "-starts_on", "id"
     )
+
+
+# ---- whose subscriptions count: the download centre's entitlement, the knowledge base ----------
+
+
+def subscriber_scope(facts: Principal) -> Q | None:
+    """Whose subscriptions count for this principal: a contact's organization, a partner's own
+    and its customers'. ``None``: nobody's (staff are entitled to everything; others to
+    nothing)."""
+    if facts.organization_id is None:
+        return None
+    if facts.role is Role.CONTACT:
+        return Q(organization_id=facts.organization_id)
+    if facts.role is Role.PARTNER_AGENT:
+        own = facts.organization_id
+        return Q(organization_id=own) | Q(organization__partner_id=own)
+    return None
+
+
+def active_subscriptions(scope: Q, today: date) -> QuerySet[Subscription]:
+    """Subscriptions in their term on ``today`` (the one home of "active")."""
+    return Subscription.objects.filter(scope, starts_on__lte=today).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+
+
+def subscribed_products(facts: Principal, today: date) -> frozenset[int | None]:
+    """The products the principal's active subscriptions cover (one query); ``None`` among
+    them: a subscription for every product."""
+    scope = subscriber_scope(facts)
+    if scope is None:
+        return frozenset()
+    return frozenset(active_subscriptions(scope, today).values_list("product_id", flat=True))

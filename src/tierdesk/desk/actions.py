@@ -21,6 +21,8 @@ from tierdesk.accounts import selectors as accounts_selectors
 from tierdesk.core.errors import InvalidInput, TierdeskError
 from tierdesk.desk import forms as desk_forms
 from tierdesk.desk.selectors import TicketPage
+from tierdesk.problems import selectors as problem_selectors
+from tierdesk.problems import services as problem_services
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services
 from tierdesk.tickets.domain import PendingReason, Status, reference
@@ -202,6 +204,7 @@ BULK_ACTIONS = {
     "status": "Set status",
     "merge": "Merge into",
     "note": "Add an internal note",
+    "problem": "Link to problem",
 }
 # The statuses an agent may set in bulk -> the lifecycle action that gets a ticket there.
 BULK_STATUSES = {
@@ -223,6 +226,7 @@ class BulkRequest:
     status: str = ""
     into: str = ""
     text: str = ""
+    problem_id: int | None = None
 
 
 @dataclass
@@ -287,10 +291,29 @@ def _bulk_step(actor: Any, request: BulkRequest) -> Callable[[Ticket], Any]:
         )
     if action == "status":
         return _status_step(actor, request)
-    if action == "merge":
-        into = ticket_selectors.ticket_get(user=actor, reference=request.into.strip() or "-")
-        return lambda t: _merge_one(actor, t, into)
+    if action in _TARGET_STEPS:
+        return _TARGET_STEPS[action](actor, request)
     return lambda t: services.ticket_note(actor=actor, ticket=t, body=request.text)
+
+
+def _merge_step(actor: Any, request: BulkRequest) -> Callable[[Ticket], Any]:
+    into = ticket_selectors.ticket_get(user=actor, reference=request.into.strip() or "-")
+    return lambda t: _merge_one(actor, t, into)
+
+
+def _problem_step(actor: Any, request: BulkRequest) -> Callable[[Ticket], Any]:
+    """Link each ticket to an open problem the actor may see (the problems service checks)."""
+    if request.problem_id is None:
+        raise InvalidInput("Choose the problem.", field="problem")
+    problem = problem_selectors.problem_get(user=actor, pk=request.problem_id)
+    return lambda t: problem_services.problem_link(actor=actor, problem=problem, tickets=[t])
+
+
+# Bulk actions aimed at one thing the request names (a ticket, a problem), looked up first.
+_TARGET_STEPS: dict[str, Callable[[Any, BulkRequest], Callable[[Ticket], Any]]] = {
+    "merge": _merge_step,
+    "problem": _problem_step,
+}
 
 
 def _merge_one(actor: Any, ticket: Ticket, into: Ticket) -> Ticket:

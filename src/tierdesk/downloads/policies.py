@@ -31,6 +31,7 @@ from django.utils import timezone
 from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.crm.models import Subscription, version_lines
+from tierdesk.crm.selectors import active_subscriptions, subscriber_scope
 from tierdesk.downloads.models import Release, State
 from tierdesk.downloads.versions import in_line
 
@@ -104,26 +105,6 @@ def is_release_manager(actor: Any) -> bool:
     return vendor_side and bool(actor.has_perm(MANAGE_PERMISSION))
 
 
-def entitled_organization_ids(facts: Principal) -> Q | None:
-    """Whose subscriptions count for this principal: a contact's organization, a partner's own
-    and its customers'. ``None``: nobody's (staff download everything; others nothing)."""
-    if facts.organization_id is None:
-        return None
-    if facts.role is Role.CONTACT:
-        return Q(organization_id=facts.organization_id)
-    if facts.role is Role.PARTNER_AGENT:
-        own = facts.organization_id
-        return Q(organization_id=own) | Q(organization__partner_id=own)
-    return None
-
-
-def active_subscriptions(scope: Q, today: date) -> QuerySet[Subscription]:
-    """Subscriptions in their term on ``today`` (the one home of "active")."""
-    return Subscription.objects.filter(scope, starts_on__lte=today).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
-    )
-
-
 def is_active(subscription: Subscription, today: date | None = None) -> bool:
     """The same rule as ``active_subscriptions``, for one subscription."""
     today = today or _day(now())
@@ -133,7 +114,7 @@ def is_active(subscription: Subscription, today: date | None = None) -> bool:
 
 def entitlements(actor: Any) -> tuple[Entitlement, ...]:
     """The actor's entitlements today: one indexed query (none for staff and anonymous)."""
-    scope = entitled_organization_ids(principal(actor))
+    scope = subscriber_scope(principal(actor))
     return () if scope is None else _entitlements(scope)
 
 

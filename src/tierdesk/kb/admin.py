@@ -20,8 +20,8 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["slug", "section", "visibility", "state", "updated_at"]
-    list_filter = ["state", "visibility", "section"]
+    list_display = ["slug", "section", "visibility", "entitled_only", "state", "verify_by"]
+    list_filter = ["state", "visibility", "entitled_only", "section"]
     search_fields = ["slug"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

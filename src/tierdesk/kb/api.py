@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.core.api.schemas import (
     ERRORS,
+    Id,
     In,
     PageOut,
     PageParams,
@@ -131,6 +132,12 @@ class ArticleChange(In):
     tags: list[Annotated[str, Field(max_length=services.MAX_TAG)]] | None = Field(
         default=None, max_length=services.MAX_TAGS
     )
+    products: list[Id] | None = Field(
+        default=None, max_length=50, description="Product ids the article applies to."
+    )
+    entitled_only: bool | None = Field(
+        default=None, description="Only readers entitled to one of its products read it."
+    )
 
 
 class ReviewIn(In):
@@ -146,6 +153,12 @@ class WorkOut(Schema):
     revision: int = Field(description="The newest revision's number.")
     title: str = Field(description="The newest revision's title.")
     published_revision: int | None = Field(description="The live revision's number, if any.")
+    verify_by: datetime | None = Field(
+        None, description="When the live revision is due for re-verification."
+    )
+    entitled_only: bool = Field(
+        False, description="Only readers entitled to one of its products read it."
+    )
 
 
 def work_out(article: Article, user: Any) -> dict[str, Any]:
@@ -155,6 +168,7 @@ def work_out(article: Article, user: Any) -> dict[str, Any]:
         "slug": article.slug, "state": article.state, "visibility": article.visibility,
         "section": article.section.slug, "tags": article.tags, "revision": latest.number,
         "title": latest.title, "published_revision": live.number if live else None,
+        "verify_by": article.verify_by, "entitled_only": article.entitled_only,
     }  # fmt: skip
 
 
@@ -195,6 +209,7 @@ def kb_article_update(request: ApiRequest, slug: ArticleSlug, payload: ArticleCh
         actor=request.auth, article=article, title=payload.title, body=payload.body,
         summary=payload.summary, visibility=payload.visibility, tags=payload.tags,
         section=_section(payload.section) if payload.section else None,
+        product_ids=payload.products, entitled_only=payload.entitled_only,
     )  # fmt: skip
     return work_out(article, request.auth)
 
@@ -219,6 +234,14 @@ def kb_article_request_changes(request: ApiRequest, slug: ArticleSlug, payload: 
     """Back to draft with the comment (required); the author is notified."""
     article = _work(request, slug)
     services.review_request_changes(actor=request.auth, article=article, comment=payload.comment)
+    return work_out(article, request.auth)
+
+
+@router.post("/kb/articles/{slug}/verify", response={200: WorkOut, **ERRORS})
+def kb_article_verify(request: ApiRequest, slug: ArticleSlug) -> Any:
+    """The live text is still right (reviewers of the section): the next verification interval
+    starts now, and the article leaves the stale list."""
+    article = services.article_verify(actor=request.auth, article=_work(request, slug))
     return work_out(article, request.auth)
 
 

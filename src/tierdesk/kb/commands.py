@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import TierdeskError
 from tierdesk.kb import selectors
 from tierdesk.kb.importing import is_article_file, read_source, write_source
 from tierdesk.kb.models import Section
-from tierdesk.kb.services import article_import
+from tierdesk.kb.services import ImportFile, articles_import
 
 IMPORT_BATCH = 200
 
@@ -35,40 +33,51 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     failed = False
     paths = sorted(p for p in root.rglob("*") if is_article_file(p))
-    # One commit per batch, not per file: a commit waits for the disk, and 10,000 of them were
-    # most of an import's time. Each file still succeeds or fails alone (its own savepoint,
-    # ``article_import``'s atomic block), and a batch's lines print once it committed.
+    sections = {section.slug: section for section in Section.objects.all()}
+    # A batch of files is one transaction of a few statements (``articles_import``); its lines
+    # print once it committed.
     for start in range(0, len(paths), IMPORT_BATCH):
-        with transaction.atomic():
-            lines = [
-                _import_one(path, str(path.relative_to(root)), args)
-                for path in paths[start : start + IMPORT_BATCH]
-            ]
+        lines = _import_batch(root, paths[start : start + IMPORT_BATCH], sections, args)
         for line in lines:
             failed |= line["action"] == "failed"
             _print(line)
     return 1 if failed else 0
 
 
-def _import_one(path: Path, name: str, args: argparse.Namespace) -> dict[str, Any]:
-    line: dict[str, Any] = {"source": name, "action": "failed", "article": None, "reason": None}
-    try:
-        source = read_source(path)
-        section_slug = _text(source.meta.get("section")) or args.section
-        section = Section.objects.filter(slug=section_slug).first() if section_slug else None
-        if section is None:
-            raise ValueError(f"no such section: {section_slug}" if section_slug else "no section")
-        visibility = _text(source.meta.get("visibility")) or args.visibility
-        action, article = article_import(
-            name=name, source=source, section=section, visibility=visibility
-        )
-    except (OSError, ValueError) as error:
-        line["reason"] = str(error)
-        return line
-    except TierdeskError as error:
-        line["reason"] = f"{error.field}: {error.message}" if error.field else error.message
-        return line
-    return {**line, "action": action, "article": article.slug}
+def _import_batch(
+    root: Path, paths: list[Path], sections: dict[str, Section], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    files: list[ImportFile] = []
+    for path in paths:
+        name = str(path.relative_to(root))
+        lines.append({"source": name, "action": "failed", "article": None, "reason": None})
+        try:
+            files.append(_import_file(path, name, sections, args))
+        except (OSError, ValueError) as error:
+            lines[-1]["reason"] = str(error)
+    read = [line for line in lines if line["reason"] is None]
+    for line, outcome in zip(read, articles_import(files=files), strict=True):
+        line["action"] = outcome.action
+        line["article"] = outcome.article.slug if outcome.article else None
+        line["reason"] = _reason(outcome.error) if outcome.error else None
+    return lines
+
+
+def _import_file(
+    path: Path, name: str, sections: dict[str, Section], args: argparse.Namespace
+) -> ImportFile:
+    source = read_source(path)
+    section_slug = _text(source.meta.get("section")) or args.section
+    section = sections.get(section_slug) if section_slug else None
+    if section is None:
+        raise ValueError(f"no such section: {section_slug}" if section_slug else "no section")
+    visibility = _text(source.meta.get("visibility")) or args.visibility
+    return ImportFile(name, source, section, visibility)
+
+
+def _reason(error: TierdeskError) -> str:
+    return f"{error.field}: {error.message}" if error.field else error.message
 
 
 def cmd_search(args: argparse.Namespace) -> int:

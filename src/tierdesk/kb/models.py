@@ -6,8 +6,12 @@ see is ``Article.published_revision``; work in progress is any later revision.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+
+DAYS_PER_MONTH = 30.44
 
 
 class Manual(models.TextChoices):
@@ -58,6 +62,10 @@ class Section(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def verification_due(self, at: datetime) -> datetime:
+        """When an article of this section published or verified ``at`` is due again."""
+        return at + timedelta(days=self.verification_months * DAYS_PER_MONTH)
+
 
 class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
@@ -68,6 +76,11 @@ class Article(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     tags = models.JSONField(default=list, blank=True)
     products = models.ManyToManyField("crm.Product", blank=True, related_name="kb_articles")
+    entitled_only = models.BooleanField(
+        default=False,
+        help_text="Only for readers entitled to one of its products (an active subscription "
+        "covering it); agents of the vendor always read it.",
+    )
     published_revision = models.ForeignKey(
         "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -79,6 +92,11 @@ class Article(models.Model):
         help_text="The file name it was imported from, if any (a re-import finds it by this).",
     )  # fmt: skip
     source_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of that file.")
+    # The deadline of its re-verification (kb.services.verification): set on publication and
+    # on each verification; the sweep asks the owner team once when it passes
+    # (``verification_asked_at``, cleared by the next verification).
+    verify_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    verification_asked_at = models.DateTimeField(null=True, blank=True)
     # Counters of what readers did, kept by kb.services with F() updates: the article's
     # statistics and the popularity signal of the search rank (kb.search).
     view_count = models.PositiveIntegerField(default=0)

@@ -4,6 +4,11 @@
   draft or in review does not hide the live one) whose visibility their role allows: anonymous
   visitors public ones; contacts public and customers; partner agents also partners; vendor agents,
   managers and admins every visibility, internal included.
+- An article marked ``entitled_only`` is read only by those entitled to one of its products: the
+  organizations whose subscriptions count for them (a contact's, a partner's own and its
+  customers') have an active subscription for one of its products, or for every product
+  (``crm.selectors.subscribed_products``, the download centre's question). Vendor agents,
+  managers and admins read it anyway; anonymous visitors never; without products, nobody else.
 - Work in progress (drafts, revisions in review, archived articles) is seen only by the article's
   authors (anyone who wrote one of its revisions) and its reviewers: members of the section's
   owner team with the ``kb.review_article`` permission.
@@ -17,11 +22,15 @@ agree for every persona.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from tierdesk.accounts.principal import Principal, Role, principal_of
+from tierdesk.core.clock import now
+from tierdesk.crm.selectors import active_subscriptions, subscribed_products, subscriber_scope
 from tierdesk.kb.models import Article, Revision, State, Visibility
 
 READ = "read"  # the published text
@@ -44,6 +53,40 @@ _ALL = frozenset(Visibility.values)
 
 def readable_visibilities(principal: Principal) -> frozenset[str]:
     return _READABLE.get(principal.role, _ALL)
+
+
+def _restricted(principal: Principal) -> bool:
+    """Whether ``entitled_only`` articles need an entitlement of this reader (not staff's)."""
+    return principal.role in _READABLE
+
+
+def _today() -> date:
+    return timezone.localdate(now())  # the download centre's "today" too
+
+
+def _entitled_q(principal: Principal) -> Q:
+    """The ``_entitled`` rule as a filter: subqueries, no query of its own."""
+    if not _restricted(principal):
+        return Q()
+    scope = subscriber_scope(principal)
+    if scope is None:
+        return Q(entitled_only=False)
+    subscriptions = active_subscriptions(scope, _today())
+    every_product = Exists(subscriptions.filter(product__isnull=True))
+    one_of_its = Article.products.through.objects.filter(article_id=OuterRef("pk")).filter(
+        Q(every_product) | Q(product_id__in=subscriptions.values("product_id"))
+    )
+    return Q(entitled_only=False) | Q(Exists(one_of_its))
+
+
+def _entitled(principal: Principal, article: Article) -> bool:
+    if not article.entitled_only or not _restricted(principal):
+        return True
+    products = subscribed_products(principal, _today())
+    if not products:
+        return False
+    covered = set(article.products.values_list("pk", flat=True))
+    return bool(covered) and (None in products or bool(covered & products))
 
 
 def is_agent(user: Any) -> bool:
@@ -73,6 +116,8 @@ def visible(user: Any, action: str, queryset: QuerySet[Article]) -> QuerySet[Art
         return queryset.filter(section__owner_team_id__in=teams)
     read = Q(published_revision__isnull=False, visibility__in=readable_visibilities(principal))
     read &= ~Q(state=State.ARCHIVED)
+    if action != WORK:
+        read &= _entitled_q(principal)
     work = _work_q(user, principal)
     scope = {READ: read, WORK: work, VIEW: read | work}[action]
     return queryset.filter(scope)
@@ -96,7 +141,9 @@ def can(user: Any, action: str, article: Article) -> bool:
 def _reads(principal: Principal, article: Article) -> bool:
     if article.published_revision_id is None or article.state == State.ARCHIVED:
         return False
-    return article.visibility in readable_visibilities(principal)
+    if article.visibility not in readable_visibilities(principal):
+        return False
+    return _entitled(principal, article)
 
 
 def _work_q(user: Any, principal: Principal) -> Q:

@@ -12,6 +12,8 @@ the best answer first. So:
 - **Words**: stemmed (FTS5's Porter tokenizer, PostgreSQL's ``english``); the query drops stop
   words, adds synonyms (``kb.vocabulary``) and matches any word (OR). User input is split into
   terms by us (``core.search.search_terms``) and never reaches a query parser as syntax.
+  PostgreSQL: the question's rarest words choose which articles are ranked
+  (``distinctive_words``), every word counts in the rank; FTS5's ``bm25`` weighs rarity itself.
 - **Signals**: the text score is raised by up to half for articles readers found useful
   (deflections, tickets it was sent on, helpful votes, views), saturating so text comes first.
 
@@ -22,7 +24,8 @@ keeps it (readers' scope comes from ``policies.visible``, which hides archived a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, FloatField, QuerySet, Value
@@ -33,7 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tierdesk.core.search import document_text, search_terms
 from tierdesk.kb import vocabulary
-from tierdesk.kb.models import Article
+from tierdesk.kb.models import Article, Revision
 
 MAX_TERMS = 32
 MAX_ASKED = 50  # the most recent questions kept per article
@@ -68,37 +71,64 @@ def index_article(article: Article, asked: Iterable[str] = ()) -> None:
 
     ``asked``: what readers asked when it solved their problem (``services`` passes the
     subjects of tickets it was sent on and deflected questions)."""
-    revision = article.published_revision
+    index_articles([article], {article.pk: list(asked)})
+
+
+def index_articles(
+    articles: Sequence[Article], asked: Mapping[int, Iterable[str]] | None = None
+) -> None:
+    """``index_article`` for many: one DELETE and one INSERT however many articles (an
+    import's batch), the published revisions already loaded."""
+    asked = asked or {}
+    ids = [article.pk for article in articles]
+    rows = [
+        _fields(article, article.published_revision, asked.get(article.pk, ()))
+        for article in articles
+        if article.published_revision is not None
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM kb_search WHERE {_key()} = %s", [article.pk])
-        if revision is None:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM kb_search WHERE {_key()} IN ({marks})", chunk)
+        if not rows:
             return
-        headings, body = split_headings(revision.body)
-        fields = {
-            "title": revision.title,
-            "headings": headings,
-            "tags": " ".join(article.tags),
-            "body": document_text(f"{revision.summary}\n{body}"),
-            "asked": document_text("\n".join(list(asked)[:MAX_ASKED])),
-        }
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "INSERT INTO kb_search (article_id, document) VALUES (%s,"
-                " setweight(to_tsvector('english', %s), 'A')"
-                " || setweight(to_tsvector('english', %s), 'B')"
-                " || setweight(to_tsvector('english', %s), 'C')"
-                " || setweight(to_tsvector('english', %s), 'D'))",
-                [
-                    article.pk, fields["title"], f"{fields['headings']}\n{fields['tags']}",
-                    fields["asked"], fields["body"],
-                ],
-            )  # fmt: skip
+            # One statement for the batch: its columns as arrays, unnested into rows.
+            columns = list(zip(*rows, strict=True))
+            cursor.execute(PG_INSERT, [list(column) for column in columns])
         else:
-            columns = ", ".join(SQLITE_COLUMNS)
-            cursor.execute(
-                f"INSERT INTO kb_search (rowid, {columns}) VALUES (%s, %s, %s, %s, %s, %s)",
-                [article.pk, *(fields[name] for name in SQLITE_COLUMNS)],
+            names = ", ".join(SQLITE_COLUMNS)
+            cursor.executemany(
+                f"INSERT INTO kb_search (rowid, {names}) VALUES (%s, %s, %s, %s, %s, %s)", rows
             )
+
+
+CHUNK = 500
+# The weighted document of each row of the arrays: title A, headings and tags B, asked C,
+# summary and body D.
+PG_INSERT = (
+    "INSERT INTO kb_search (article_id, document)"
+    " SELECT u.id, setweight(to_tsvector('english', u.title), 'A')"
+    " || setweight(to_tsvector('english', u.headings || E'\\n' || u.tags), 'B')"
+    " || setweight(to_tsvector('english', u.asked), 'C')"
+    " || setweight(to_tsvector('english', u.body), 'D')"
+    " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+    " AS u(id, title, headings, tags, body, asked)"
+)
+
+
+def _fields(article: Article, revision: Revision, asked: Iterable[str]) -> tuple[Any, ...]:
+    """The article's id and its texts in ``SQLITE_COLUMNS`` order."""
+    headings, body = split_headings(revision.body)
+    return (
+        article.pk,
+        revision.title,
+        headings,
+        " ".join(article.tags),
+        document_text(f"{revision.summary}\n{body}"),
+        document_text("\n".join(list(asked)[:MAX_ASKED])),
+    )
 
 
 def query_words(query: str) -> list[str]:
@@ -112,13 +142,13 @@ def matching(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
     (higher is better). No searchable word: none."""
     words = query_words(query)
     if not words:
-        return queryset.none()
+        return queryset.annotate(score=Value(0.0, output_field=FloatField())).none()
     table = Article._meta.db_table
     if connection.vendor == "postgresql":
         tsquery = " | ".join(words)
         found = RawSQL(
             "SELECT article_id FROM kb_search WHERE document @@ to_tsquery('english', %s)",
-            [tsquery],
+            [" | ".join(distinctive_words(words))],
         )
         text = RawSQL(
             f"SELECT ts_rank('{PG_WEIGHTS}', s.document, to_tsquery('english', %s), 1)"
@@ -142,6 +172,50 @@ def matching(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
         .annotate(score=ExpressionWrapper(F("text_score") * _boost(), output_field=FloatField()))
         .order_by("-score", "pk")
     )
+
+
+CANDIDATE_BUDGET = 1000  # about how many documents a question's rank may read (PostgreSQL)
+# Each word's share of the documents, from the statistics ANALYZE (autovacuum) keeps of the
+# document column: its most common lexemes with their shares, then the least of those shares. A
+# word missing from the list is rarer than that least share, which is taken as its (upper) bound.
+PG_WORD_SHARES = (
+    "WITH stats AS (SELECT most_common_elems::text::text[] AS lexemes,"
+    "  most_common_elem_freqs AS shares FROM pg_stats WHERE schemaname = current_schema()"
+    "  AND tablename = 'kb_search' AND attname = 'document'),"
+    " words AS (SELECT word, unnest(tsvector_to_array(to_tsvector('english', word))) AS lexeme"
+    "  FROM unnest(%s::text[]) AS word)"
+    " SELECT w.word,"
+    "  coalesce(e.share, (SELECT shares[array_length(lexemes, 1) + 1] FROM stats), 0),"
+    "  (SELECT reltuples FROM pg_class WHERE oid = 'kb_search'::regclass)"
+    " FROM words w LEFT JOIN (SELECT e.lexeme, e.share FROM stats,"
+    "  unnest(stats.lexemes, stats.shares) AS e(lexeme, share)) e ON e.lexeme = w.lexeme"
+)
+
+
+def distinctive_words(words: list[str]) -> list[str]:
+    """The words that choose which articles are ranked (PostgreSQL): the rarest first (the
+    question's own words before their synonyms among equals), as many as keep the documents to
+    rank about ``CANDIDATE_BUDGET``; at least one. The rank then weighs every word.
+    ``ts_rank`` has no inverse document frequency: a word in most articles ("server", "error")
+    would put most of them in the rank, and ranking costs per article; leaving it out of the
+    choice is the frequency's weight. Few documents, or no statistics yet: every word."""
+    if len(words) < 2:
+        return words
+    with connection.cursor() as cursor:
+        cursor.execute(PG_WORD_SHARES, [words])
+        rows = cursor.fetchall()
+    share: dict[str, float] = {}
+    for word, word_share, _ in rows:  # a word of two lexemes ("e-mail"): the commoner
+        share[word] = max(share.get(word, 0.0), float(word_share))
+    documents = max((float(total) for _, _, total in rows), default=0.0)
+    chosen: list[str] = []
+    expected = 0.0
+    for word in sorted(words, key=lambda w: share.get(w, 0.0)):
+        expected += share.get(word, 0.0) * documents
+        if chosen and expected > CANDIDATE_BUDGET:
+            break
+        chosen.append(word)
+    return chosen
 
 
 def _boost() -> ExpressionWrapper:

@@ -17,7 +17,6 @@ from tierdesk.kb.models import Article, Revision, Section, State, TicketArticle
 MAX_SEARCH_RESULTS = 50
 MAX_SUGGESTIONS = 5
 RELATED = 5
-DAYS_PER_MONTH = 30.44
 
 
 def article_list(*, user: Any, section: Section | None = None) -> QuerySet[Article]:
@@ -42,8 +41,7 @@ def article_search(*, user: Any, q: str, limit: int = 10) -> list[Article]:
     """The readable articles matching ``q``, best first, each with ``score``."""
     limit = max(1, min(limit, MAX_SEARCH_RESULTS))
     articles = policies.visible(user, policies.READ, Article.objects.all())
-    matches = search.matching(articles, q).select_related("section", "published_revision")
-    return list(matches[:limit])
+    return _best(search.matching(articles, q), limit)
 
 
 def article_suggest(*, user: Any, q: str) -> list[Article]:
@@ -59,7 +57,20 @@ def article_related(*, user: Any, article: Article) -> list[Article]:
         return []
     articles = policies.visible(user, policies.READ, Article.objects.exclude(pk=article.pk))
     query = " ".join([revision.title, *article.tags])
-    return list(search.matching(articles, query).select_related("published_revision")[:RELATED])
+    return _best(search.matching(articles, query), RELATED)
+
+
+def _best(matches: QuerySet[Article], limit: int) -> list[Article]:
+    """The first ``limit`` of ``matches`` (best first), each with ``score``. They are ranked on
+    the articles' own columns, then only those are read with their section and revision: a
+    question's words can match most articles, and joining every match's revision cost more
+    than ranking it."""
+    best = list(matches.values_list("pk", "score")[:limit])  # type: ignore[misc]  # annotated
+    articles = Article.objects.select_related("section", "published_revision")
+    found = articles.in_bulk([pk for pk, _ in best])
+    for pk, score in best:
+        found[pk].score = score  # type: ignore[attr-defined]  # as ``matching`` annotates it
+    return [found[pk] for pk, _ in best]
 
 
 def export_list() -> QuerySet[Article]:
@@ -175,20 +186,14 @@ def _lines(revision: Revision) -> list[str]:
     ]
 
 
-def stale_list(*, user: Any, at: datetime | None = None) -> list[Article]:
-    """Published articles whose verification interval (their section's) has lapsed, oldest
-    first, among those the user may see."""
-    at = at or now()
-    articles = policies.visible(
-        user, policies.VIEW, Article.objects.filter(state=State.PUBLISHED)
-    ).select_related("section", "published_revision")
-    stale = [
-        a
-        for a in articles.order_by("published_at")
-        if a.published_at is not None
-        and (at - a.published_at).days > a.section.verification_months * DAYS_PER_MONTH
-    ]
-    return stale
+def stale_list(*, user: Any, at: datetime | None = None, limit: int = 200) -> list[Article]:
+    """Published articles whose re-verification is due (``Article.verify_by`` passed), most
+    overdue first, among those the user may see."""
+    due = Article.objects.filter(state=State.PUBLISHED, verify_by__lte=at or now())
+    articles = policies.visible(user, policies.VIEW, due).select_related(
+        "section", "published_revision"
+    )
+    return list(articles.order_by("verify_by", "pk")[:limit])
 
 
 def linked_ticket_ids(*, article: Article) -> list[int]:

@@ -188,6 +188,10 @@ class OutboundKind(models.TextChoices):
     REOPENED = "reopened", "Reopened notice"
     REFUSAL = "refusal", "Refusal of an unknown sender"
     TOO_LARGE = "too_large", "Message too large"
+    # Mail to an organization's contacts outside a ticket's thread (a person wrote it).
+    INCIDENT_UPDATE = "incident_update", "Major incident update"
+    DOWNTIME_NOTICE = "downtime_notice", "Downtime notice"
+    RCA_RELEASED = "rca_released", "Root-cause report"
 
 
 # Mail a person did not write: it carries Auto-Submitted: auto-replied and is rate-limited.
@@ -251,6 +255,29 @@ class OutboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_address} ({self.status})"
+
+
+def outbound_attachment_path(instance: OutboundAttachment, filename: str) -> str:
+    # Stored under the content hash: one file however many mails carry it (an RCA's PDF to
+    # every contact of the organization), and nothing a caller named reaches the file system.
+    return f"outbound/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an outbound mail (an RCA's PDF): attached when the mail is sent."""
+
+    mail = models.ForeignKey(OutboundMail, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=outbound_attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["mail", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class AddressState(models.Model):

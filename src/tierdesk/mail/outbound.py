@@ -14,13 +14,17 @@ bounce and rate-limit checks cost the intake nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
 from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, connection, router, transaction
 from django.db.models import F, Q, QuerySet
@@ -30,6 +34,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tierdesk.core.clock import now
 from tierdesk.core.inserts import insert_rows
+from tierdesk.core.text import safe_filename
 from tierdesk.mail.idheaders import ThreadedEmail
 from tierdesk.mail.loopguard import LOOP_HEADER
 from tierdesk.mail.models import (
@@ -37,6 +42,7 @@ from tierdesk.mail.models import (
     AddressState,
     InboundMessage,
     Mailbox,
+    OutboundAttachment,
     OutboundKind,
     OutboundMail,
     OutboundStatus,
@@ -165,6 +171,15 @@ def outbound_queue(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class OutboundFile:
+    """A file to send with a mail (an RCA's PDF)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
 def outbound_store(
     *,
     kind: str,
@@ -177,12 +192,13 @@ def outbound_store(
     automatic: bool,
     on_ticket: bool = True,
     answering: str = "",
+    files: Sequence[OutboundFile] = (),
 ) -> OutboundMail | None:
     """Store one composed mail, threaded to ``ticket`` by its headers, and send it when the
     surrounding transaction commits (a suppressed address or an automatic mail over its limit
     is stored as suppressed and not sent). ``on_ticket``: the mail belongs to the ticket's
-    thread (a notice to an agent is threaded but not stored on it). ``None`` when queued before
-    (same key)."""
+    thread (a notice to an agent is threaded but not stored on it); ``files`` go with it as
+    attachments. ``None`` when queued before (same key)."""
     in_reply_to, references = thread_headers(ticket, answering)
     reason = suppression_reason(to, automatic)
     mail = OutboundMail(
@@ -198,9 +214,29 @@ def outbound_store(
             mail.save()
     except IntegrityError:
         return None  # queued before: this is a retry of the same work
+    for file in files:
+        _attach(mail, file)
     if not reason:
         _schedule_send(mail.pk)
     return mail
+
+
+def _attach(mail: OutboundMail, file: OutboundFile) -> OutboundAttachment:
+    """Store the file under its content hash (once, however many mails carry it) and tie it to
+    the mail. A file of another size under that name was cut short and is written again."""
+    digest = hashlib.sha256(file.content).hexdigest()
+    attachment = OutboundAttachment(
+        mail=mail, filename=safe_filename(file.filename), content_type=file.content_type[:100],
+        size=len(file.content), sha256=digest,
+    )  # fmt: skip
+    stored = attachment.file
+    path = stored.field.generate_filename(attachment, attachment.filename)
+    if stored.storage.exists(path) and stored.storage.size(path) == attachment.size:
+        stored.name = path
+    else:
+        stored.save(attachment.filename, ContentFile(file.content), save=False)
+    attachment.save()
+    return attachment
 
 
 def acknowledgement_row(
@@ -345,13 +381,17 @@ def _email_of(mail: OutboundMail) -> EmailMessage:
         headers["References"] = mail.references
     if mail.is_automatic:
         headers["Auto-Submitted"] = "auto-replied"
-    return ThreadedEmail(
+    email = ThreadedEmail(
         subject=mail.subject,
         body=mail.body,
         from_email=mail.from_address,
         to=[mail.to_address],
         headers=headers,
     )
+    for attachment in mail.attachments.all():
+        with attachment.file.open("rb") as stored:
+            email.attach(attachment.filename, stored.read(), attachment.content_type)
+    return email
 
 
 def _after_failure(mail: OutboundMail, exc: Exception) -> str:

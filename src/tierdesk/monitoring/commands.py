@@ -1,4 +1,5 @@
-"""What ``tierdesk ingest-alert`` does (its arguments are in ``tierdesk.monitoring.cli``)."""
+"""What ``tierdesk ingest-alert`` and ``tierdesk monitoring-source`` do (their arguments are in
+``tierdesk.monitoring.cli``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from tierdesk.accounts.principal import SYSTEM
+from tierdesk.core.errors import InvalidInput
 from tierdesk.monitoring.models import Source
-from tierdesk.monitoring.services import Outcome, payload_ingest, source_create
+from tierdesk.monitoring.services import (
+    Outcome,
+    payload_ingest,
+    source_create,
+    source_rotate_token,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,3 +62,26 @@ def environment_lines(text: str) -> dict[str, str]:
         key, _, value = line.partition("=")
         found[key.strip()] = value
     return found
+
+
+def run_source(args: argparse.Namespace) -> int:
+    """Create a source, or rotate its token; print the token once."""
+    if args.source_action == "create":
+        try:
+            source, token = source_create(
+                actor=SYSTEM, name=args.name, slug=args.slug, kind=args.kind,
+                on_recovery=args.on_recovery, reopen_minutes=max(args.reopen_minutes, 0),
+            )  # fmt: skip
+        except InvalidInput as exc:
+            print(f"tierdesk monitoring-source: {exc.message}", file=sys.stderr)
+            return 2
+    else:
+        found = Source.objects.filter(slug=args.slug).first()
+        if found is None:
+            print(f"tierdesk monitoring-source: no source {args.slug!r}", file=sys.stderr)
+            return 2
+        source, token = found, source_rotate_token(actor=SYSTEM, source=found)
+    line = {"slug": source.slug, "kind": source.kind,
+            "path": f"/api/v1/monitoring/{source.slug}", "token": token}  # fmt: skip
+    print(json.dumps(line), flush=True)
+    return 0

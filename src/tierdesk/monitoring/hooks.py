@@ -1,8 +1,9 @@
 """What monitoring lets the layers above it act on (``tierdesk.core.hooks``).
 
-``alert_received`` fires inside the intake's transaction, after the payload was read and
-before the group's ticket is opened or changed. Subscribers (problems: maintenance windows)
-may tag the alert group or silence it through the ``verdict`` they are given.
+``alert_received`` fires once per payload, after the payload and its open group were read and
+before anything is written (a repeat: before its one UPDATE). Subscribers (problems:
+maintenance windows) may tag the alert group or silence it through the ``verdict`` they are
+given.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from tierdesk.core.hooks import Hook
 
 alert_received = Hook(
     "monitoring.alert_received",
-    "An alert notice arrived, before its ticket is opened or updated; fired in the intake's "
-    "transaction (a repeat: before its one UPDATE) with source (a monitoring Source), notice "
-    "(a monitoring.notices.Notice: "
+    "An alert notice arrived, before its ticket is opened or updated; fired once per notice, "
+    "before anything is written (a repeat: before its one UPDATE), with source (a monitoring "
+    "Source), notice (a monitoring.notices.Notice: "
     "group_key, state, title, hosts, host_groups, labels, alerts), group_id (the open "
     "alert group's id or None) and verdict (a Verdict: call "
     "verdict.tag(name) or verdict.silence(reason)). A silenced notice changes nothing and is "

@@ -83,6 +83,11 @@ def most_severe(severities: list[str]) -> str:
     return min(known, key=lambda s: rank.get(s, len(rank)))
 
 
+def rises(old: str, new: str) -> bool:
+    """Whether severity ``new`` is more urgent than ``old`` (an unknown name ranks last)."""
+    return bool(new) and new != old and most_severe([old, new]) == new
+
+
 def labels_hash(labels: dict[str, Any]) -> str:
     """A stable key for a set of labels (the group key of senders that send none)."""
     text = json.dumps({str(k): str(v) for k, v in labels.items()}, sort_keys=True)

@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import router
 from django.template.loader import render_to_string
 
 from tierdesk.accounts.models import User
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.mail.outbound import outbound_store, sending_mailbox
 from tierdesk.mail.rendering import ticket_subject
 from tierdesk.monitoring.models import AlertGroup, OnCallPolicy, OnCallShift
@@ -33,7 +35,7 @@ class Policy:
 
 
 def policy_for(team_id: int | None) -> Policy:
-    row = OnCallPolicy.objects.filter(team_id=team_id).first() if team_id else None
+    row = _POLICY.first(router.db_for_read(OnCallPolicy), team=team_id) if team_id else None
     default = settings.TIERDESK_MONITORING_ACK_MINUTES
     if row is None:
         return Policy(default, default, "")
@@ -44,18 +46,37 @@ def on_duty(team_id: int | None, at: datetime) -> list[User]:
     """The team's chain at ``at``: overrides first, then shifts by position; each person once."""
     if team_id is None:
         return []
-    shifts = (
-        OnCallShift.objects.filter(
-            team_id=team_id, starts_at__lte=at, ends_at__gt=at, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("-is_override", "position", "starts_at", "id")
-    )
+    shifts = _SHIFTS.rows(router.db_for_read(OnCallShift), team=team_id, at=at)
     chain: list[User] = []
     for shift in shifts:
         if all(user.pk != shift.user_id for user in chain):
             chain.append(shift.user)
     return chain
+
+
+# Read for every alert group opened (a storm opens hundreds): compiled once per process.
+_POLICY = CompiledQuery(
+    lambda: OnCallPolicy.objects.filter(
+        team_id=Param("team", OnCallPolicy._meta.get_field("team"))
+    ).order_by()
+)
+
+
+def _shifts_at() -> Any:
+    at = Param("at", OnCallShift._meta.get_field("starts_at"))
+    return (
+        OnCallShift.objects.filter(
+            team_id=Param("team", OnCallShift._meta.get_field("team")),
+            starts_at__lte=at,
+            ends_at__gt=at,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("-is_override", "position", "starts_at", "id")
+    )
+
+
+_SHIFTS = CompiledQuery(_shifts_at)
 
 
 @dataclass(frozen=True)
@@ -67,14 +88,17 @@ class Page:
     outside: bool
 
 
-def page_at_step(group: AlertGroup, step: int, at: datetime) -> Page | None:
-    """Who step ``step`` pages; ``None`` once the chain (and the outside party) is used up."""
+def page_at_step(
+    group: AlertGroup, step: int, at: datetime, policy: Policy | None = None
+) -> Page | None:
+    """Who step ``step`` pages; ``None`` once the chain (and the outside party) is used up.
+    ``policy``: the team's, when the caller read it already."""
     team_id = group.ticket.team_id if group.ticket else None
     chain = on_duty(team_id, at)
     if step < len(chain):
         person = chain[step]
         return Page(person.email, str(person.display_name or person.username), outside=False)
-    outside = policy_for(team_id).outside_email
+    outside = (policy or policy_for(team_id)).outside_email
     if step == len(chain) and outside:
         return Page(outside, outside, outside=True)
     return None
@@ -84,7 +108,7 @@ def next_deadline(group: AlertGroup, step: int, at: datetime) -> datetime | None
     """When step ``step + 1`` is due, or ``None`` when there is nobody after ``step``."""
     team_id = group.ticket.team_id if group.ticket else None
     policy = policy_for(team_id)
-    if page_at_step(group, step + 1, at) is None:
+    if page_at_step(group, step + 1, at, policy) is None:
         return None
     return at + timedelta(minutes=policy.step_minutes if step else policy.ack_minutes)
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from django.conf import settings
+from django.db import router
 from django.db.models import Q
 
 from tierdesk.accounts.models import Team
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.crm.models import Organization
 from tierdesk.monitoring.models import RoutingRule, SeverityPriority, Source
 from tierdesk.monitoring.notices import Notice
@@ -42,7 +44,7 @@ def route(source: Source, notice: Notice) -> Route:
     organization = (rule.organization if rule else None) or source.organization
     triage = organization is None
     if organization is None:
-        organization = Organization.objects.filter(kind="vendor").order_by("id").first()
+        organization = _VENDOR.first(router.db_for_read(Organization))
         if organization is None:
             raise LookupError("No vendor organization: the NOC's triage queue has no home.")
     team = (rule.team if rule else None) or source.team or noc_team(organization)
@@ -50,9 +52,7 @@ def route(source: Source, notice: Notice) -> Route:
 
 
 def matching_rule(source: Source, notice: Notice) -> RoutingRule | None:
-    rules = RoutingRule.objects.filter(Q(source=source) | Q(source__isnull=True)).select_related(
-        "organization", "team"
-    )
+    rules = _RULES.rows(router.db_for_read(RoutingRule), source=source.pk)
     for rule in rules:
         if rule_matches(rule, notice):
             return rule
@@ -76,7 +76,8 @@ def rule_matches(rule: RoutingRule, notice: Notice) -> bool:
 
 def severity_priority(severity: str) -> tuple[int, bool]:
     """The priority (and whether it is a 24x7 emergency) a severity gives."""
-    row = SeverityPriority.objects.filter(severity=severity.lower()).first() if severity else None
+    database = router.db_for_read(SeverityPriority)
+    row = _SEVERITY.first(database, severity=severity.lower()) if severity else None
     if row is None:
         return DEFAULT_PRIORITY, False
     return row.priority, row.is_emergency
@@ -85,4 +86,23 @@ def severity_priority(severity: str) -> tuple[int, bool]:
 def noc_team(organization: Organization) -> Team | None:
     """The NOC team (``TIERDESK_MONITORING_TEAM``, a team slug), else the vendor's L1 team."""
     slug = settings.TIERDESK_MONITORING_TEAM
-    return Team.objects.filter(slug=slug).first() or default_team(organization, level=1)
+    noc = _TEAM_BY_SLUG.first(router.db_for_read(Team), slug=slug)
+    return noc or default_team(organization, level=1)
+
+
+# Every alert group a storm opens is routed: the ORM compiles each of these reads once per
+# process.
+_RULES = CompiledQuery(
+    lambda: RoutingRule.objects.filter(
+        Q(source_id=Param("source", RoutingRule._meta.get_field("source"))) | Q(source__isnull=True)
+    ).select_related("organization", "team")
+)
+_SEVERITY = CompiledQuery(
+    lambda: SeverityPriority.objects.filter(
+        severity=Param("severity", SeverityPriority._meta.get_field("severity"))
+    ).order_by()
+)
+_VENDOR = CompiledQuery(lambda: Organization.objects.filter(kind="vendor").order_by("id")[:1])
+_TEAM_BY_SLUG = CompiledQuery(
+    lambda: Team.objects.filter(slug=Param("slug", Team._meta.get_field("slug"))).order_by()[:1]
+)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import router
+
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.monitoring import policies
 from tierdesk.monitoring.models import AlertGroup, Source
 
@@ -23,4 +26,13 @@ def group_get(*, user: Any, group_id: int) -> AlertGroup | None:
 
 
 def source_by_slug(slug: str) -> Source | None:
-    return Source.objects.filter(slug=slug, is_active=True).first()
+    """The active source posting to ``/api/v1/monitoring/<slug>`` (every alert payload)."""
+    return _SOURCE_BY_SLUG.first(router.db_for_read(Source), slug=slug)
+
+
+# Read for every payload of a storm: the ORM compiles it once per process.
+_SOURCE_BY_SLUG = CompiledQuery(
+    lambda: Source.objects.filter(
+        slug=Param("slug", Source._meta.get_field("slug")), is_active=True
+    ).order_by()
+)

@@ -12,9 +12,13 @@ group's ticket only through the tickets services, as Tierdesk itself (``SYSTEM``
 - resolved: a note, and the ticket resolved (or only the note: ``Source.on_recovery``);
 - an acknowledgement or comment from the monitoring system: an internal note.
 
-Concurrency: at most one open group per source and key (a partial unique constraint). The
-group is read ``FOR UPDATE``; a sender that loses the race to insert it takes the winner's
-group as its own. A repeat is a single ``UPDATE ... WHERE is_open`` with no lock held.
+Each notice reads its open group once without a lock and asks the subscribers of
+``alert_received`` once (one query for the maintenance windows, however many alerts it
+carries); a repeat then costs one UPDATE.
+
+Concurrency: at most one open group per source and key (a partial unique constraint). A group
+to change is read again ``FOR UPDATE``; a sender that loses the race to insert it takes the
+winner's group as its own. A repeat is a single ``UPDATE ... WHERE is_open`` with no lock held.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F
 
 from tierdesk.accounts.models import hash_token
 from tierdesk.accounts.principal import SYSTEM, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tierdesk.core.fetch import CompiledQuery, CompiledUpdate, Param
 from tierdesk.monitoring import paging, policies
 from tierdesk.monitoring.adapters import PARSERS
 from tierdesk.monitoring.hooks import Verdict, alert_received
@@ -44,11 +49,24 @@ from tierdesk.monitoring.models import (
     Source,
     SourceKind,
 )
-from tierdesk.monitoring.notices import Alert, MalformedPayload, NoteKind, Notice, State
+from tierdesk.monitoring.notices import (
+    Alert,
+    MalformedPayload,
+    NoteKind,
+    Notice,
+    State,
+    rises,
+)
 from tierdesk.monitoring.routing import Route, route
 from tierdesk.tickets.domain import reference
-from tierdesk.tickets.models import BodyFormat, Channel, EventKind
-from tierdesk.tickets.services import ticket_note, ticket_open, ticket_reopen, ticket_resolve
+from tierdesk.tickets.models import BodyFormat, Channel, EventKind, Ticket, TicketEvent
+from tierdesk.tickets.services import (
+    ticket_note,
+    ticket_open,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_set_priority,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +155,22 @@ def notice_apply(*, source: Source, notice: Notice) -> Outcome:
 
 
 def _apply(source: Source, notice: Notice) -> Outcome:
-    if notice.state is State.FIRING:
-        repeated = _repeat(source, notice)
-        if repeated is not None:
-            return repeated
+    seen = _open_group(source, notice.key_hash, lock=False)
+    verdict = _verdict(source, notice, seen)
+    if verdict.silenced:
+        return Outcome("ignored", _ref_of(seen), f"silenced: {verdict.silenced_because}")
+    if notice.state is State.FIRING and seen is not None:
+        counted = _count_repeat(seen, notice, verdict)
+        if counted is not None:
+            return counted
     with transaction.atomic():
-        group = _open_group(source, notice.key_hash, lock=True)
-        verdict = _verdict(source, notice, group.pk if group else None)
-        if verdict.silenced:
-            return Outcome("ignored", _ref(group), f"silenced: {verdict.silenced_because}")
+        # Nothing to lock when no group was open a moment ago: a sender that opens it meanwhile
+        # is caught by the unique constraint when this one inserts its own (``_create``).
+        group = _open_group(source, notice.key_hash, lock=True) if seen is not None else None
+        if _pk(group) != _pk(seen):
+            verdict = _verdict(source, notice, group)  # the group changed since it was read
+            if verdict.silenced:
+                return Outcome("ignored", _ref(group), f"silenced: {verdict.silenced_because}")
         if notice.state is State.FIRING:
             return _fire(source, notice, group, verdict)
         if group is None:
@@ -155,57 +180,73 @@ def _apply(source: Source, notice: Notice) -> Outcome:
         return _note(notice, group)
 
 
-def _verdict(source: Source, notice: Notice, group_id: int | None) -> Verdict:
-    """What the subscribers of ``alert_received`` say (before anything is written)."""
+def _verdict(source: Source, notice: Notice, group: AlertGroup | None) -> Verdict:
+    """What the subscribers of ``alert_received`` say (before anything is written): asked once
+    per notice."""
     verdict = Verdict()
-    alert_received.fire(source=source, notice=notice, group_id=group_id, verdict=verdict)
+    alert_received.fire(source=source, notice=notice, group_id=_pk(group), verdict=verdict)
     return verdict
 
 
-def _repeat(source: Source, notice: Notice) -> Outcome | None:
+def _count_repeat(group: AlertGroup, notice: Notice, verdict: Verdict) -> Outcome | None:
     """The hot path of a storm: a notice that says nothing the open group does not know is
     counted with one UPDATE and no lock, no ticket write, no mail. ``None``: not a repeat."""
-    row = (
-        AlertGroup.objects.filter(source=source, key_hash=notice.key_hash, is_open=True)
-        .values_list("pk", "alerts", "truncated", "notice_count", "ticket_id")
-        .first()
-    )
-    if row is None:
-        return None
-    group_id, alerts, truncated, count, ticket_id = row
-    if not _is_repeat(alerts, truncated, notice):
-        return None
-    verdict = _verdict(source, notice, group_id)
-    ref = reference(ticket_id) if ticket_id else None
-    if verdict.silenced:
-        return Outcome("ignored", ref, f"silenced: {verdict.silenced_because}")
-    if verdict.tags:
-        return None  # a new tag is news: the locked path keeps it
-    counted = AlertGroup.objects.filter(pk=group_id, is_open=True).update(
-        notice_count=F("notice_count") + 1, last_seen_at=now()
-    )
+    if not _is_repeat(group, notice) or not set(verdict.tags) <= set(group.tags):
+        return None  # news (an alert, a status, a tag): the locked path notes it
+    counted = _COUNT_REPEAT.run(router.db_for_write(AlertGroup), group=group.pk, at=now())
     if not counted:
         return None  # resolved meanwhile: the locked path decides
-    return Outcome("updated", ref, f"repeat {count + 1} of the alert group")
+    return Outcome("updated", _ref_of(group), f"repeat {group.notice_count + 1} of the alert group")
+
+
+# A repeat: the open group counts one more notice, seen now (compiled once per process).
+_COUNT_REPEAT = CompiledUpdate(
+    lambda: AlertGroup.objects.filter(pk=Param("group", AlertGroup._meta.pk), is_open=True),
+    notice_count=F("notice_count") + 1,
+    last_seen_at=Param("at", AlertGroup._meta.get_field("last_seen_at")),
+)
 
 
 def _open_group(source: Source, key_hash: str, *, lock: bool) -> AlertGroup | None:
-    groups = AlertGroup.objects.filter(source=source, key_hash=key_hash, is_open=True)
-    if lock:
-        groups = groups.select_for_update(of=("self",))
-    return groups.select_related("ticket").first()
+    """The source's open group for the key: read as it is (``lock=False``, without its
+    ticket), or locked for the change with its ticket."""
+    read = _OPEN_GROUP_LOCKED if lock else _OPEN_GROUP
+    return read.first(router.db_for_write(AlertGroup), source=source.pk, key_hash=key_hash)
+
+
+def _open_groups(*, lock: bool) -> Any:
+    groups = AlertGroup.objects.filter(
+        source_id=Param("source", AlertGroup._meta.get_field("source")),
+        key_hash=Param("key_hash", AlertGroup._meta.get_field("key_hash")),
+        is_open=True,
+    ).order_by()
+    return groups.select_for_update(of=("self",)).select_related("ticket") if lock else groups
+
+
+# Every notice reads its group (a storm: hundreds a second): the ORM compiles each read once.
+_OPEN_GROUP = CompiledQuery(lambda: _open_groups(lock=False))
+_OPEN_GROUP_LOCKED = CompiledQuery(lambda: _open_groups(lock=True))
+
+
+def _pk(group: AlertGroup | None) -> int | None:
+    return group.pk if group is not None else None
 
 
 def _ref(group: AlertGroup | None) -> str | None:
     return group.ticket.reference if group is not None and group.ticket is not None else None
 
 
-def _is_repeat(alerts: dict[str, Any], truncated: int, notice: Notice) -> bool:
+def _ref_of(group: AlertGroup | None) -> str | None:
+    """The reference of the group's ticket without reading the ticket."""
+    return reference(group.ticket_id) if group is not None and group.ticket_id else None
+
+
+def _is_repeat(group: AlertGroup, notice: Notice) -> bool:
     """Nothing in the notice that the group does not already say."""
-    if notice.truncated != truncated:
+    if notice.truncated != group.truncated or rises(group.severity, notice.severity):
         return False
     for alert in notice.alerts:
-        known = alerts.get(alert.key)
+        known = group.alerts.get(alert.key)
         if known is None or known.get("status") != alert.status:
             return False
     return True
@@ -221,14 +262,32 @@ def _fire(source: Source, notice: Notice, group: AlertGroup | None, verdict: Ver
         if reopened is not None:
             return reopened
         return _create(source, notice, verdict, at)
+    was = group.severity
     lines = _merge(group, notice, verdict, at)
-    group.save()
+    rose = rises(was, notice.severity)
+    if rose:
+        lines.append(f"The severity rose from {was or 'none'} to {notice.severity}.")
+    group.save(update_fields=MERGED_FIELDS)
     if lines and group.ticket is not None:
         ticket_note(
             actor=SYSTEM, ticket=group.ticket, body="\n".join(lines), body_format=BodyFormat.PLAIN
         )
+        if rose:
+            _raise_priority(source, notice, group.ticket, lines[-1])
     reason = "; ".join(lines) if lines else f"repeat {group.notice_count} of the alert group"
     return Outcome("updated", _ref(group), reason[:500])
+
+
+def _raise_priority(source: Source, notice: Notice, ticket: Ticket, reason: str) -> None:
+    """A rising severity raises an active ticket's priority to the one routing gives the notice
+    now (never lowers it: a person may have raised it further)."""
+    priority = route(source, notice).priority
+    if ticket.is_active and priority < ticket.priority:
+        ticket_set_priority(actor=SYSTEM, ticket=ticket, priority=priority, reason=reason)
+
+
+# What ``_merge`` changes on a group.
+MERGED_FIELDS = ["alerts", "truncated", "hosts", "tags", "notice_count", "last_seen_at", "severity"]
 
 
 def _merge(group: AlertGroup, notice: Notice, verdict: Verdict, at: datetime) -> list[str]:
@@ -335,17 +394,29 @@ def _opening_body(source: Source, notice: Notice, chosen: Route, verdict: Verdic
     return "\n".join(lines)
 
 
+# The group's latest closed opening with its ticket, locked: read for every new group.
+_LAST_CLOSED = CompiledQuery(
+    lambda: (
+        AlertGroup.objects.select_for_update(of=("self",))
+        .filter(
+            source_id=Param("source", AlertGroup._meta.get_field("source")),
+            key_hash=Param("key_hash", AlertGroup._meta.get_field("key_hash")),
+            is_open=False,
+            ticket__isnull=False,
+        )
+        .select_related("ticket")
+        .order_by(F("resolved_at").desc(nulls_last=True), "-id")[:1]
+    )
+)
+
+
 def _reopen_recent(
     source: Source, notice: Notice, verdict: Verdict, at: datetime
 ) -> Outcome | None:
     """Flapping: the group's last ticket is taken up again when it resolved within the source's
     window (or was only noted as recovered and is still open)."""
-    last = (
-        AlertGroup.objects.select_for_update(of=("self",))
-        .filter(source=source, key_hash=notice.key_hash, is_open=False, ticket__isnull=False)
-        .select_related("ticket")
-        .order_by(F("resolved_at").desc(nulls_last=True), "-id")
-        .first()
+    last = _LAST_CLOSED.first(
+        router.db_for_write(AlertGroup), source=source.pk, key_hash=notice.key_hash
     )
     if last is None or last.ticket is None:
         return None
@@ -428,9 +499,10 @@ def _note(notice: Notice, group: AlertGroup) -> Outcome:
 def _start_paging(group: AlertGroup, at: datetime) -> None:
     """Page the first person on duty now; the acknowledgement target starts (24x7)."""
     team_id = group.ticket.team_id if group.ticket else None
+    policy = paging.policy_for(team_id)
     group.page_step = 0
-    group.ack_due_at = at + timedelta(minutes=paging.policy_for(team_id).ack_minutes)
-    first = paging.page_at_step(group, 0, at)
+    group.ack_due_at = at + timedelta(minutes=policy.ack_minutes)
+    first = paging.page_at_step(group, 0, at, policy)
     if first is not None and group.pk:
         paging.send_page(group, first, 0, at)
 
@@ -516,12 +588,14 @@ def may_acknowledge(*, kind: str, data: dict[str, Any], **_: Any) -> bool:
 
 def acknowledge_on_agent_event(*, event_id: int, ticket_id: int, **_: Any) -> None:
     """A person (not Tierdesk) wrote on a monitoring ticket whose alert waits for an
-    acknowledgement: that counts as one."""
-    group = (
-        AlertGroup.objects.filter(ticket_id=ticket_id, is_open=True, acknowledged_at__isnull=True)
-        .select_related("ticket", "source")
-        .first()
+    acknowledgement: that counts as one. One small query for every note, reply and
+    assignment (Tierdesk's own notes in a storm among them: no actor, nothing found)."""
+    waiting = _WAITING_FOR_PERSON.first(
+        router.db_for_read(AlertGroup), ticket=ticket_id, event=event_id
     )
+    if waiting is None:
+        return
+    group = AlertGroup.objects.select_related("ticket", "source").filter(pk=waiting.pk).first()
     if group is None or group.ticket is None:
         return
     from_event = group.ticket.events.filter(pk=event_id).select_related("actor").first()
@@ -532,6 +606,22 @@ def acknowledge_on_agent_event(*, event_id: int, ticket_id: int, **_: Any) -> No
         alert_acknowledge(actor=actor, group=group)
     except (NotFound, Conflict):
         log.info("alert group %s: acknowledgement by event %s not taken", group.pk, event_id)
+
+
+# The open, unacknowledged group of a ticket whose event has a person as its actor.
+_WAITING_FOR_PERSON = CompiledQuery(
+    lambda: (
+        AlertGroup.objects.filter(
+            ticket_id=Param("ticket", AlertGroup._meta.get_field("ticket")),
+            is_open=True,
+            acknowledged_at__isnull=True,
+            ticket__events__pk=Param("event", TicketEvent._meta.pk),
+            ticket__events__actor__isnull=False,
+        )
+        .only("id")
+        .order_by()[:1]
+    )
+)
 
 
 # ---- sources -----------------------------------------------------------------------------

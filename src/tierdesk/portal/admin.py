@@ -9,8 +9,8 @@ from tierdesk.portal.services import announcement_save
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
-    list_display = ["title", "published_at", "is_pinned"]
-    list_filter = ["is_pinned"]
+    list_display = ["title", "kind", "published_at", "is_pinned"]
+    list_filter = ["kind", "is_pinned"]
     search_fields = ["title", "body"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -55,10 +55,32 @@ PRIORITY_MEANING = {
 # ---- news ----------------------------------------------------------------------------------
 
 
-def announcement_list(*, limit: int | None = None) -> list[Announcement]:
-    """Published news, pinned first; public to everybody."""
-    found = Announcement.objects.filter(published_at__isnull=False, published_at__lte=now())
+def announcement_list(*, limit: int | None = None, kind: str = "") -> list[Announcement]:
+    """Published news, announcements and release notes (``kind``: of one kind), pinned first;
+    public to everybody."""
+    found = _published()
+    if kind:
+        found = found.filter(kind=kind)
     return list(found[:limit] if limit else found)
+
+
+def announcement_feed(*, limit: int, kind: str = "") -> list[Announcement]:
+    """The newest published items for the Atom feed: newest first, pinned or not."""
+    found = _published().order_by("-published_at", "-id")
+    return list((found.filter(kind=kind) if kind else found)[:limit])
+
+
+def announcement_get(*, pk: int) -> Announcement:
+    """One published item; an unpublished or missing one is ``NotFound`` alike."""
+    found = _published().filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such news item.")
+    return found
+
+
+def _published() -> QuerySet[Announcement]:
+    """The one rule of what is public: published, not in the future."""
+    return Announcement.objects.filter(published_at__isnull=False, published_at__lte=now())
 
 
 # ---- the support policy page -------------------------------------------------------------

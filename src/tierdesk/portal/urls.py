@@ -1,13 +1,15 @@
 from django.urls import path
 
-from tierdesk.portal import views
+from tierdesk.portal import news, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("support-policy/", views.support_policy, name="support_policy"),
-    path("news/", views.news, name="news"),
+    path("news/", news.news, name="news"),
+    path("news/feed/", news.news_feed, name="news_feed"),
+    path("news/<id:pk>/", news.news_item, name="news_item"),
     path("tickets/", views.tickets, name="tickets"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/new/facts/", views.ticket_new_facts, name="ticket_new_facts"),

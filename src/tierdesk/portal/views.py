@@ -74,11 +74,6 @@ def support_policy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/support_policy.html", {"policy": selectors.support_policy()})
 
 
-@require_GET
-def news(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/news.html", {"news": selectors.announcement_list()})
-
-
 # ---- contacts' tickets ---------------------------------------------------------------------
 
 

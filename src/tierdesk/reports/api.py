@@ -1,5 +1,5 @@
-"""The daily rollups over HTTP, for outside BI tools: the cells the caller may see (managers
-and admins all; a partner its own and its customers'; a report recipient their
+"""The daily rollups and backlog over HTTP, for outside BI tools: the rows the caller may see
+(managers and admins all; a partner its own and its customers'; a report recipient their
 organization's), one page at a time, oldest day first."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from ninja import Field, Query, Router, Schema
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.core.api.schemas import ERRORS, Count, Id, PageOut, PageParams, paginate
 from tierdesk.core.clock import now
-from tierdesk.reports.models import DailyRollup
+from tierdesk.reports.models import DailyBacklog, DailyRollup
 from tierdesk.reports.rollups import local_day
 from tierdesk.reports.selectors import parse_filters
-from tierdesk.reports.selectors.dashboard import rollup_rows
-from tierdesk.reports.selectors.filters import DIMENSIONS
+from tierdesk.reports.selectors.dashboard import backlog_rows, rollup_rows
+from tierdesk.reports.selectors.filters import DIMENSIONS, Filters
 
 router = Router(tags=["reports"])
 
@@ -50,8 +50,6 @@ class RollupOut(Schema):
     resolved: int
     closed: int
     reopened: int
-    backlog: dict[str, int] = Field(description="Open at the end of the day, by age band.")
-    backlog_breached: int
     response_met: int
     response_breached: int
     resolution_met: int
@@ -71,14 +69,45 @@ class RollupPage(PageOut):
     items: list[RollupOut]
 
 
-def rollup_out(row: DailyRollup) -> dict[str, Any]:
+class BacklogOut(Schema):
+    day: date
+    organization: int
+    team: int | None
+    assignee: int | None
+    category: int | None
+    plan: int | None
+    priority: int
+    support_level: int
+    backlog: dict[str, int] = Field(description="Open at the end of the day, by age band.")
+    backlog_breached: int = Field(description="Open with a breached clock.")
+
+
+class BacklogPage(PageOut):
+    items: list[BacklogOut]
+
+
+def _dimensions(row: DailyRollup | DailyBacklog) -> dict[str, Any]:
     return {
-        **{name: getattr(row, name) for name in RollupOut.model_fields if hasattr(row, name)},
         "organization": row.organization_id,
         "team": row.team_id,
         "assignee": row.assignee_id,
         "category": row.category_id,
         "plan": row.plan_id,
+    }
+
+
+def rollup_out(row: DailyRollup) -> dict[str, Any]:
+    fields = {name: getattr(row, name) for name in RollupOut.model_fields if hasattr(row, name)}
+    return {**fields, **_dimensions(row)}
+
+
+def backlog_out(row: DailyBacklog) -> dict[str, Any]:
+    return {
+        "day": row.day,
+        "priority": row.priority,
+        "support_level": row.support_level,
+        "backlog_breached": row.backlog_breached,
+        **_dimensions(row),
         "backlog": {
             "under_1d": row.backlog_under_1d,
             "1_3d": row.backlog_1_3d,
@@ -88,17 +117,30 @@ def rollup_out(row: DailyRollup) -> dict[str, Any]:
     }
 
 
+def _filters(params: RollupParams) -> Filters:
+    asked: dict[str, Any] = {"period": "custom", "from": params.date_from, "to": params.date_to}
+    for name, _, _ in DIMENSIONS:
+        value = getattr(params, name)
+        if value is not None:
+            asked[name] = str(value)
+    return parse_filters(asked, today=local_day(now()))
+
+
 @router.get("/reports/rollups", response={200: RollupPage, **ERRORS})
 def reports_rollups(
     request: ApiRequest, params: Query[RollupParams], paging: Query[PageParams]
 ) -> Any:
     """Daily rollup cells of the days ``from`` to ``to`` (at most three years) the caller may
     see, narrowed by the dimensions given."""
-    asked: dict[str, Any] = {"period": "custom", "from": params.date_from, "to": params.date_to}
-    for name, _, _ in DIMENSIONS:
-        value = getattr(params, name)
-        if value is not None:
-            asked[name] = str(value)
-    filters = parse_filters(asked, today=local_day(now()))
-    rows = rollup_rows(user=request.auth, filters=filters).order_by("day", "id")
+    rows = rollup_rows(user=request.auth, filters=_filters(params)).order_by("day", "id")
     return paginate(rows, paging, rollup_out)
+
+
+@router.get("/reports/backlog", response={200: BacklogPage, **ERRORS})
+def reports_backlog(
+    request: ApiRequest, params: Query[RollupParams], paging: Query[PageParams]
+) -> Any:
+    """The tickets open at the end of each day ``from`` to ``to``, by age band, in the groups
+    the caller may see, narrowed by the dimensions given."""
+    rows = backlog_rows(user=request.auth, filters=_filters(params)).order_by("day", "id")
+    return paginate(rows, paging, backlog_out)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 _help = (
     "Reports. 'reports rebuild --from DATE --to DATE' rebuilds the daily rollups of those days "
-    '(both included; a progress bar on stderr, then one JSON line: {"days", "cells"}). '
+    '(both included; a progress bar on stderr, then one JSON line: {"days", "rows"}). '
     "'reports mail' mails last month's reports now if they are due and not sent yet."
 )
 

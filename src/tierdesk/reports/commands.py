@@ -35,11 +35,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print(f"\r[{bar}] {done}/{total} days", end="", file=sys.stderr, flush=True)
 
     try:
-        cells = days_rebuild(first=first, last=last, progress=None if args.quiet else progress)
+        rows = days_rebuild(first=first, last=last, progress=None if args.quiet else progress)
     except InvalidInput as error:
         print(f"tierdesk reports rebuild: {error.message}", file=sys.stderr)
         return 2
     if not args.quiet:
         print(file=sys.stderr)
-    print(json.dumps({"days": max(total, 0), "cells": cells}))
+    print(json.dumps({"days": max(total, 0), "rows": rows}))
     return 0

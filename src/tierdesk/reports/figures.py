@@ -12,16 +12,12 @@ from typing import Any
 from django.db.models import IntegerField, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+# The counts of a rollup cell (``DailyRollup``).
 SUMMED = (
     "opened",
     "resolved",
     "closed",
     "reopened",
-    "backlog_under_1d",
-    "backlog_1_3d",
-    "backlog_3_7d",
-    "backlog_over_7d",
-    "backlog_breached",
     "response_met",
     "response_breached",
     "resolution_met",
@@ -36,22 +32,23 @@ BACKLOG_BANDS = (
     ("backlog_3_7d", "3-7 days"),
     ("backlog_over_7d", "over 7 days"),
 )
+# The counts of a backlog row (``DailyBacklog``).
+BACKLOG_SUMMED = (*(name for name, _ in BACKLOG_BANDS), "backlog_breached")
 CLOCKS = (("response", "First response"), ("resolution", "Resolution"))
 
 
-def sums(*names: str) -> dict[str, Any]:
-    names = names or SUMMED
+def sums(names: Iterable[str] = SUMMED) -> dict[str, Any]:
     return {name: Coalesce(Sum(name), 0, output_field=IntegerField()) for name in names}
 
 
-def totals(rows: QuerySet[Any]) -> dict[str, int]:
-    """Every summed column over the rows, in one aggregate query."""
-    return rows.aggregate(**sums())
+def totals(rows: QuerySet[Any], names: Iterable[str] = SUMMED) -> dict[str, int]:
+    """The summed columns over the rows, in one aggregate query."""
+    return rows.aggregate(**sums(names))
 
 
-def grouped(rows: QuerySet[Any], *by: str) -> list[dict[str, Any]]:
+def grouped(rows: QuerySet[Any], *by: str, names: Iterable[str] = SUMMED) -> list[dict[str, Any]]:
     """The summed columns per value of ``by``, one query."""
-    return list(rows.values(*by).annotate(**sums()).order_by(*by))
+    return list(rows.values(*by).annotate(**sums(names)).order_by(*by))
 
 
 def merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:

@@ -12,7 +12,8 @@ class DailyRollup(models.Model):
     priority, channel and plan on one day (dimensions as the ticket has them when the day is
     built). Counts add up across cells; the business-time durations are kept as lists (exact
     medians and p90 over any set of cells); keyed maps hold escalations, breaches and pending
-    time. A day's cells are replaced as a whole when it is rebuilt (``rollups.day_rebuild``)."""
+    time. The tickets open at the day's end are counted in ``DailyBacklog``, not here. A day's
+    cells are replaced as a whole when it is rebuilt (``services.days_rebuild``)."""
 
     day = models.DateField()
     organization = models.ForeignKey(
@@ -45,12 +46,6 @@ class DailyRollup(models.Model):
     resolved = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
-    # Open at the end of the day, by age since opening.
-    backlog_under_1d = models.PositiveIntegerField(default=0)
-    backlog_1_3d = models.PositiveIntegerField(default=0)
-    backlog_3_7d = models.PositiveIntegerField(default=0)
-    backlog_over_7d = models.PositiveIntegerField(default=0)
-    backlog_breached = models.PositiveIntegerField(default=0)
     # Clocks that stopped this day, as the SLA engine stored them (business seconds).
     response_met = models.PositiveIntegerField(default=0)
     response_breached = models.PositiveIntegerField(default=0)
@@ -65,7 +60,9 @@ class DailyRollup(models.Model):
     escalation_steps = models.JSONField(default=dict)
     # {"customer": seconds, ...}: wall-clock pending time of the tickets resolved this day.
     pending_seconds = models.JSONField(default=dict)
-    alerts = models.PositiveIntegerField(default=0, help_text="Monitoring alerts (extension).")
+    alerts = models.PositiveIntegerField(
+        default=0, help_text="Monitoring alert groups first seen this day, on their ticket's cell."
+    )
     rating_good = models.PositiveIntegerField(default=0)
     rating_bad = models.PositiveIntegerField(default=0)
 
@@ -81,6 +78,57 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} org {self.organization_id} P{self.priority} {self.channel}"
+
+
+class DailyBacklog(models.Model):
+    """The tickets open at the end of one day, by age since opening, per organization, team,
+    agent, category, plan, priority and level (the dashboard's filters; not the channel).
+
+    Kept apart from ``DailyRollup``: nearly every open ticket is a group of its own, so these
+    rows are many and are filled by one ``GROUP BY`` in the database (``rollups.backlog_fill``),
+    while the day's other figures touch only the tickets that moved that day."""
+
+    day = models.DateField()
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        "tickets.Category",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    plan = models.ForeignKey(
+        "sla.Plan", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    priority = models.PositiveSmallIntegerField()
+    support_level = models.PositiveSmallIntegerField()
+    backlog_under_1d = models.PositiveIntegerField(default=0)
+    backlog_1_3d = models.PositiveIntegerField(default=0)
+    backlog_3_7d = models.PositiveIntegerField(default=0)
+    backlog_over_7d = models.PositiveIntegerField(default=0)
+    # Open with a breached first-response or resolution clock.
+    backlog_breached = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="backlog_day_idx"),
+            models.Index(fields=["organization", "day"], name="backlog_org_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} org {self.organization_id} P{self.priority} backlog"
 
 
 class DirtyDay(models.Model):

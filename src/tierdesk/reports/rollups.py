@@ -1,10 +1,11 @@
 """The daily rollup cells, built from the tickets' stored SLA clocks, their events and ratings.
 
 A range of days is built with a handful of statements whatever its length (the tickets it
-touches, its events, the pending history of the tickets it resolved, its backlog, its
-ratings), then split into days and cells in Python. Durations are the SLA engine's own stored
-business seconds (``response_elapsed``, ``resolution_elapsed``) and verdicts its stored states
-(``met``/``breached``): nothing here does calendar arithmetic.
+touches, its events, the pending history of the tickets it resolved, its ratings and alerts),
+then split into days and cells in Python. The backlog at each day's end is not a cell figure:
+it has its own table, filled in the database (``reports.backlog``). Durations are the SLA
+engine's own stored business seconds (``response_elapsed``, ``resolution_elapsed``) and
+verdicts its stored states (``met``/``breached``): nothing here does calendar arithmetic.
 
 Which day a figure belongs to:
 - opened: the ticket's opening; resolved, closed, reopened, escalations, breaches, chain
@@ -12,9 +13,7 @@ Which day a figure belongs to:
 - a first-response time and verdict: the day the clock stopped (the first agent reply, or the
   resolution when that came first); a resolution time and verdict, and the pending time of the
   ticket by reason (wall-clock): the day of its current resolution;
-- the backlog: tickets open at the end of the day, by age (a ticket reopened later counts as
-  open from its opening until its current resolution);
-- a rating: the day it was given.
+- a rating: the day it was given; a monitoring alert group: the day it was first seen.
 The cell's dimensions are the ticket's as they are when the day is built.
 """
 
@@ -30,6 +29,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 
+from tierdesk.monitoring.models import AlertGroup
 from tierdesk.reports.models import DailyRollup, Rating
 from tierdesk.sla.clocks import EventFact, leaves_pending
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
@@ -48,13 +48,6 @@ DIMENSIONS = (
 TICKET_DIMENSIONS = tuple(column for column, _ in DIMENSIONS)
 STOPPED = ("met", "breached")
 DAY = timedelta(days=1)
-# Age bands of the backlog: (younger than, field).
-AGE_BANDS = (
-    (timedelta(days=1), "backlog_under_1d"),
-    (timedelta(days=3), "backlog_1_3d"),
-    (timedelta(days=7), "backlog_3_7d"),
-    (None, "backlog_over_7d"),
-)
 EVENT_COUNTS = {
     EventKind.RESOLVED: "resolved",
     EventKind.CLOSED: "closed",
@@ -79,6 +72,22 @@ DIMENSION_KINDS = frozenset(
         EventKind.IMPACT_SET,
     }
 )
+# Events that stop a clock or start or end a wait (a ticket's pending time by reason), or
+# open, finish or reopen a ticket (its backlog days).
+CLOCK_KINDS = frozenset(
+    {
+        EventKind.OPENED,
+        EventKind.REPLIED,
+        EventKind.PENDED,
+        EventKind.RESUMED,
+        EventKind.RESOLVED,
+        EventKind.CLOSED,
+        EventKind.REOPENED,
+    }
+)
+# Every kind whose event changes a day's cells or backlog: a late event of another kind (a
+# note, an attachment, a reminder, a problem's steps) changes no figure.
+ROLLUP_KINDS = frozenset({*COUNTED_KINDS, *DIMENSION_KINDS, *CLOCK_KINDS})
 ID_CHUNK = 500
 
 Key = tuple[Any, ...]
@@ -140,7 +149,6 @@ def cube_build(first: date, last: date) -> Cube:
     resolved_ids = _add_ticket_clocks(cube)
     _add_events(cube)
     _add_pending(cube, resolved_ids)
-    _add_backlog(cube)
     _add_ratings(cube)
     _add_alerts(cube)
     return cube
@@ -239,33 +247,6 @@ def pending_by_reason(facts: Iterable[EventFact]) -> dict[str, int]:
     return dict(spent)
 
 
-def _add_backlog(cube: Cube) -> None:
-    open_in_range = Q(resolved_at__isnull=True, closed_at__isnull=True)
-    open_in_range |= Q(resolved_at__gte=cube.start + DAY) | Q(closed_at__gte=cube.start + DAY)
-    tickets = Ticket.objects.filter(open_in_range, created_at__lt=cube.end)
-    columns = ("created_at", "resolved_at", "closed_at", "response_state", "resolution_state")
-    for row in tickets.values(*columns, *TICKET_DIMENSIONS).iterator(2000):
-        finished = row["resolved_at"] or row["closed_at"]
-        breached = "breached" in (row["response_state"], row["resolution_state"])
-        key = tuple(row[column] for column in TICKET_DIMENSIONS)
-        first = max(cube.first, local_day(row["created_at"]))
-        for day in days_between(first, cube.last):
-            end = day_start(day + DAY)
-            if finished is not None and finished < end:
-                break
-            cell = cube.cells[(day, key)]
-            cell.counts[age_band(end - row["created_at"])] += 1
-            if breached:
-                cell.counts["backlog_breached"] += 1
-
-
-def age_band(age: timedelta) -> str:
-    for limit, name in AGE_BANDS:
-        if limit is None or age < limit:
-            return name
-    raise AssertionError("the last band has no limit")
-
-
 def _add_ratings(cube: Cube) -> None:
     ratings = Rating.objects.filter(rated_at__gte=cube.start, rated_at__lt=cube.end)
     dimensions = [f"ticket__{column}" for column in TICKET_DIMENSIONS]
@@ -275,9 +256,14 @@ def _add_ratings(cube: Cube) -> None:
 
 
 def _add_alerts(cube: Cube) -> None:
-    """Monitoring alerts per cell: the extension point for the monitoring app. When it stores
-    alerts linked to tickets, count them here by the alert's day and the ticket's cell
-    (``cell.counts["alerts"] += 1``); until then the column stays 0."""
+    """Monitoring alert groups by the day they were first seen, on the cell of the ticket they
+    opened or joined (a group that made no ticket belongs to no organization's figures)."""
+    groups = AlertGroup.objects.filter(
+        ticket__isnull=False, first_seen_at__gte=cube.start, first_seen_at__lt=cube.end
+    )
+    dimensions = [f"ticket__{column}" for column in TICKET_DIMENSIONS]
+    for row in groups.values("first_seen_at", *dimensions).iterator(2000):
+        cube.cell(row["first_seen_at"], row, "ticket__").counts["alerts"] += 1
 
 
 def _rollup(day: date, key: Key, cell: Cell) -> DailyRollup:

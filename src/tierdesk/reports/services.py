@@ -19,11 +19,13 @@ from tierdesk.core.text import MAX_REASON
 from tierdesk.crm.models import Contact, Organization
 from tierdesk.mail.outbound import default_mailbox, outbound_store
 from tierdesk.reports import policies
+from tierdesk.reports.backlog import backlog_insert
 from tierdesk.reports.figures import compliance, percent_text, totals
-from tierdesk.reports.models import DailyRollup, DirtyDay, MonthlyMailing, Rating
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DirtyDay, MonthlyMailing, Rating
 from tierdesk.reports.rollups import (
     DAY,
     DIMENSION_KINDS,
+    ROLLUP_KINDS,
     cube_build,
     days_between,
     local_day,
@@ -47,7 +49,8 @@ REPORT_MAIL_KIND = "monthly_report"
 def days_rebuild(
     *, first: date, last: date, progress: Callable[[date, date], None] | None = None
 ) -> int:
-    """Rebuild the rollup cells of ``first`` to ``last``; the number of cells written.
+    """Rebuild the rollup cells and backlog rows of ``first`` to ``last``; how many rows were
+    written.
 
     Each chunk of days is replaced in one transaction, so a reader sees a day's old cells or
     its new ones, never half. A dirty mark made while a day was being built survives (it is
@@ -66,14 +69,17 @@ def days_rebuild(
 
 
 def _chunk_rebuild(first: date, last: date) -> int:
+    """The chunk's cells and backlog rows; how many rows were written."""
     started = now()
-    cube = cube_build(first, last)
-    rows = cube.rows()
+    rows = cube_build(first, last).rows()
     with transaction.atomic():
-        DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
+        days = {"day__gte": first, "day__lte": last}
+        DailyRollup.objects.filter(**days).delete()
+        DailyBacklog.objects.filter(**days).delete()
         DailyRollup.objects.bulk_create(rows, batch_size=1000)
-        DirtyDay.objects.filter(day__gte=first, day__lte=last, marked_at__lte=started).delete()
-    return len(rows)
+        written = len(rows) + sum(backlog_insert(day) for day in days_between(first, last))
+        DirtyDay.objects.filter(**days, marked_at__lte=started).delete()
+    return written
 
 
 def rollups_refresh(*, at: datetime | None = None) -> int:
@@ -112,8 +118,14 @@ def days_mark_dirty(*, event_id: int, kind: str) -> list[date]:
 
 
 def event_mark_dirty(**payload: Any) -> None:
-    """Subscriber of ``tickets.event_recorded`` (registered in ``ReportsConfig.ready``)."""
+    """Subscriber of ``tickets.event_recorded`` (registered in ``ReportsConfig.ready``, for
+    the events ``event_changes_rollups`` lets through)."""
     days_mark_dirty(event_id=payload["event_id"], kind=payload["kind"])
+
+
+def event_changes_rollups(**payload: Any) -> bool:
+    """The subscription's predicate: only the kinds the rollups read cost a query."""
+    return payload["kind"] in ROLLUP_KINDS
 
 
 # ---- satisfaction --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/organizations/", views.organization_options, name="organization_options"),
     path("dashboard/<slug:table>.<slug:fmt>", views.dashboard_export, name="dashboard_export"),
     path("tickets/", views.tickets, name="tickets"),
     path("monthly/", views.monthly_list, name="monthly_list"),

@@ -66,11 +66,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @not_found_as_404
 def dashboard(request: HttpRequest) -> HttpResponse:
+    typed = request.GET.get("organization", "")
+    if typed.strip() and parse_int(typed) is None:
+        # A name from the search field: to the same filters by id, the links' own form.
+        asked = request.GET.copy()
+        asked["organization"] = str(selectors.organization_resolve(typed, user=request.user))
+        filters = selectors.parse_filters(asked, today=_today())
+        return redirect(reverse("reports:dashboard") + "?" + filters.query())
     filters = selectors.parse_filters(request.GET, today=_today())
     board = selectors.dashboard(user=request.user, filters=filters, today=_today())
     context = {
         "board": board,
         "filters": filters,
+        "organization_label": selectors.organization_label_of(
+            user=request.user, pk=filters.organization
+        ),
         "periods": selectors.PERIODS,
         "choices": [
             (name, [(value, label, getattr(filters, name) == value) for value, label in options])
@@ -92,6 +102,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+@login_required
+@not_found_as_404
+def organization_options(request: HttpRequest) -> HttpResponse:
+    """The search field's suggestions (htmx): the options of its ``<datalist>``."""
+    if not policies.can(request.user, policies.DASHBOARD, None):
+        raise NotFound("No such page.")
+    typed = request.GET.get("organization", "")
+    options = selectors.organization_suggestions(user=request.user, q=typed)
+    return render(request, "reports/_organization_options.html", {"options": options})
 
 
 @require_GET

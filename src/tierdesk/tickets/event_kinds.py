@@ -30,6 +30,14 @@ class EventKind(models.TextChoices):
     MERGED = "merged", "Merged"
     CONTACT_LOGGED = "contact_logged", "Phone call or visit logged"
     REMINDED = "reminded", "Reminder sent"
+    # A problem's steps on each linked ticket (internal: support's business); the message a
+    # broadcast, workaround or fix posts is a reply or resolution event of its own.
+    PROBLEM_LINKED = "problem_linked", "Linked to a problem"
+    PROBLEM_UNLINKED = "problem_unlinked", "Unlinked from a problem"
+    WORKAROUND_PUBLISHED = "workaround_published", "Problem workaround published"
+    PROBLEM_BROADCAST = "problem_broadcast", "Problem update broadcast"
+    PROBLEM_FIXED = "problem_fixed", "Problem fixed"
+    INCIDENT_DECLARED = "incident_declared", "Major incident declared"
 
 
 # Events a customer may see on their timeline; the rest (who was assigned, internal notes,

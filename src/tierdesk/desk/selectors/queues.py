@@ -7,12 +7,14 @@ kept current by the services and the SLA sweep; this module only compares them w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
@@ -21,6 +23,7 @@ from tierdesk.accounts.models import Agent
 from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.desk.models import QueueView, SavedView
 from tierdesk.notifications.selectors import escalated_to
 from tierdesk.sla.models import AlertKind, SlaAlert
@@ -104,6 +107,17 @@ def warning_window_condition(at: datetime) -> Q:
     (the rows' "Due soon" badge: ``clock_level`` with a warning). The sweep warns at the plan's
     ``warning_percent`` of the target in business time; the queue does no calendar maths and
     reads the warning it recorded (``SlaAlert``)."""
+    return _in_warning_window(**_window_instants(at))
+
+
+def _window_instants(at: datetime) -> dict[str, datetime]:
+    """The instants "breaching soon" compares with: now, and the bounds of the next check."""
+    return {"at": at, "after": at - SWEEP_GRACE, "before": at + BREACHING_HORIZON}
+
+
+def _in_warning_window(*, at: Any, after: Any, before: Any) -> Q:
+    """``warning_window_condition`` with its instants given apart: datetimes, or the slots of
+    a statement compiled once (``_compiled_candidates``)."""
     condition = Q(pk__in=[])
     for metric, _title, state_col, due_col in CLOCKS:
         warned = SlaAlert.objects.filter(
@@ -114,7 +128,7 @@ def warning_window_condition(at: datetime) -> Q:
             clock &= Q(first_response_at__isnull=True)
         condition |= clock
     # The bounds the due-order index walks read (``breaching_candidates``): see SWEEP_GRACE.
-    soon = Q(sla_next_check_at__gt=at - SWEEP_GRACE, sla_next_check_at__lte=at + BREACHING_HORIZON)
+    soon = Q(sla_next_check_at__gt=after, sla_next_check_at__lte=before)
     return soon & condition
 
 
@@ -128,28 +142,43 @@ def queue_views(user: Any) -> list[QueueView]:
 
 
 def _view_filter(principal: Principal, view: str) -> Q:
-    """The condition that makes a view, over the agent's visible open tickets."""
-    level = 1 if principal.role is Role.PARTNER_AGENT else principal.support_level
-    mine = Q(assignee_id=principal.user_id)
-    my_teams = Q(team_id__in=principal.team_ids) if principal.team_ids else Q()
-    conditions = {
-        QueueView.MINE: mine,
-        QueueView.TEAM: my_teams & Q(support_level=level),
-        QueueView.UNASSIGNED: Q(assignee__isnull=True),
-        # Inside a warning window, not yet overdue; overdue ones have their own view.
-        QueueView.BREACHING: warning_window_condition(now()),
-        QueueView.OVERDUE: overdue_condition(now()),
-        QueueView.WAITING: Q(
-            status=Status.PENDING, pending_reason__in=sorted(WAITING_FOR_CUSTOMER)
-        ),
-        # At my level (mine, or my team's unassigned), or a chain step or escalation named me.
-        QueueView.ESCALATED: (
-            Q(support_level=max(level, 2)) & (mine | (Q(assignee__isnull=True) & my_teams))
-        )
-        | escalated_to(principal.user_id),
-        QueueView.ALL: Q(),
-    }
-    return conditions[QueueView(view)]
+    """The condition that makes a view, over the agent's visible open tickets (only the view
+    asked for is built: the warning window's subqueries are not free)."""
+    return _VIEW_CONDITIONS[QueueView(view)](principal)
+
+
+def _level(principal: Principal) -> int:
+    return 1 if principal.role is Role.PARTNER_AGENT else principal.support_level
+
+
+def _mine(principal: Principal) -> Q:
+    return Q(assignee_id=principal.user_id)
+
+
+def _my_teams(principal: Principal) -> Q:
+    return Q(team_id__in=principal.team_ids) if principal.team_ids else Q()
+
+
+def _escalated(principal: Principal) -> Q:
+    """At my level (mine, or my team's unassigned), or a chain step or escalation named me."""
+    mine_or_teams = _mine(principal) | (Q(assignee__isnull=True) & _my_teams(principal))
+    at_my_level = Q(support_level=max(_level(principal), 2)) & mine_or_teams
+    return at_my_level | escalated_to(principal.user_id)
+
+
+_VIEW_CONDITIONS: dict[QueueView, Callable[[Principal], Q]] = {
+    QueueView.MINE: _mine,
+    QueueView.TEAM: lambda principal: _my_teams(principal) & Q(support_level=_level(principal)),
+    QueueView.UNASSIGNED: lambda principal: Q(assignee__isnull=True),
+    # Inside a warning window, not yet overdue; overdue ones have their own view.
+    QueueView.BREACHING: lambda principal: warning_window_condition(now()),
+    QueueView.OVERDUE: lambda principal: overdue_condition(now()),
+    QueueView.WAITING: lambda principal: Q(
+        status=Status.PENDING, pending_reason__in=sorted(WAITING_FOR_CUSTOMER)
+    ),
+    QueueView.ESCALATED: _escalated,
+    QueueView.ALL: lambda principal: Q(),
+}
 
 
 @dataclass(frozen=True)
@@ -193,8 +222,7 @@ def queue_queryset(
 ) -> QuerySet[Ticket]:
     """The queue's tickets in the queue's order (or ``sort``'s: a key of ``SORTS``, ``-`` in
     front for descending), scoped to what the agent sees."""
-    if QueueView(view) not in queue_views(user):
-        raise NotFound("No such queue.")
+    _check_view(user, view)
     filters = filters or ticket_selectors.TicketFilters()
     tickets = ticket_selectors.ticket_list(user=user, filters=filters, ordering="queue")
     # Rows are read as values (QUEUE_VALUES): nothing to select or prefetch along.
@@ -205,6 +233,11 @@ def queue_queryset(
     if view == QueueView.BREACHING:
         tickets = tickets.order_by("sla_next_check_at", "id")
     return tickets
+
+
+def _check_view(user: Any, view: str) -> None:
+    if QueueView(view) not in queue_views(user):
+        raise NotFound("No such queue.")
 
 
 def sort_key(sort: str | None) -> str | None:
@@ -263,16 +296,11 @@ def queue_slice(
 ) -> list[QueueRow]:
     """``queue_queryset(...)[start:start + count]`` as rows."""
     filters = filters or ticket_selectors.TicketFilters()
-    tickets = queue_queryset(user=user, view=view, filters=filters, sort=sort)
+    tickets = None
     if view == QueueView.BREACHING and not sort_key(sort):
-        candidates = breaching_candidates(user, filters, start + count)
-        if candidates is not None:
-            # The candidates already meet the view's conditions and filters; repeating the
-            # due-time range here would let the planner walk it over every agent's tickets.
-            candidate_tickets = Ticket.objects.filter(pk__in=candidates)
-            tickets = policies.visible(user, policies.VIEW, candidate_tickets).order_by(
-                "sla_next_check_at", "id"
-            )
+        tickets = _breaching_by_candidates(user, filters, start + count)
+    if tickets is None:
+        tickets = queue_queryset(user=user, view=view, filters=filters, sort=sort)
     found = list(tickets.values(*QUEUE_VALUES)[start : start + count])
     at = now()
     due = {values["id"]: _next_due(values) for values in found}
@@ -283,13 +311,30 @@ def queue_slice(
     ]
 
 
+def _breaching_by_candidates(
+    user: Any, filters: ticket_selectors.TicketFilters, count: int
+) -> QuerySet[Ticket] | None:
+    """ "Breaching soon" in its order, as the visible tickets among ``breaching_candidates``;
+    ``None`` where there are no candidates to read (the plain ``queue_queryset`` then)."""
+    _check_view(user, QueueView.BREACHING)
+    candidates = breaching_candidates(user, filters, count)
+    if candidates is None:
+        return None
+    # The candidates already meet the view's conditions and filters; repeating the due-time
+    # range here would let the planner walk it over every agent's tickets.
+    candidate_tickets = Ticket.objects.filter(pk__in=candidates)
+    return policies.visible(user, policies.VIEW, candidate_tickets).order_by(
+        "sla_next_check_at", "id"
+    )
+
+
 def breaching_candidates(
     user: Any, filters: ticket_selectors.TicketFilters, count: int
-) -> QuerySet[Ticket, int] | None:
-    """Ids that hold the first ``count`` tickets of a vendor agent's "breaching soon", as a
-    subquery; ``None`` where the plain query is already an index walk (managers see everything)
-    or another visibility rule applies, and on SQLite (it cannot limit the parts of a UNION;
-    its databases are small anyway).
+) -> list[int] | None:
+    """Ids that hold the first ``count`` tickets of a vendor agent's "breaching soon"; ``None``
+    where the plain query is already an index walk (managers see everything) or another
+    visibility rule applies, and on SQLite (it cannot limit the parts of a UNION; its databases
+    are small anyway).
 
     A vendor agent's visibility is an OR (their teams, their own tickets, team-less ones up to
     their level) that no index answers in ``sla_next_check_at`` order: PostgreSQL would gather
@@ -301,31 +346,73 @@ def breaching_candidates(
     with it the planner took a branch for a handful of rows and sorted every one of them (344
     for one agent's own tickets, at a million tickets); a test checks the pages are the plain
     query's.
+
+    Unfiltered (the page as it opens, and every 20 seconds after), the statement is the ORM's
+    compiled once per process and shape of agent (``_compiled_candidates``): each branch
+    carries the warning window's three correlated subqueries, and building and compiling them
+    cost more than twice the statement's run (``docs/benchmarks.md``, issue 14).
     """
     principal = principal_of(user)
-    branches = _visibility_branches(principal)
-    if branches is None or not connection.features.supports_slicing_ordering_in_compound:
+    if (
+        principal.role is not Role.VENDOR_AGENT
+        or not connection.features.supports_slicing_ordering_in_compound
+    ):
         return None
-    due_soon = ticket_selectors.filtered(
-        Ticket.objects.filter(_queue_filter(principal, QueueView.BREACHING, filters)),
-        filters,
-        include_internal=policies.sees_internal(user),
-    ).order_by("sla_next_check_at", "id")
-    parts = [due_soon.filter(branch).values_list("id", flat=True)[:count] for branch in branches]
+    instants = _window_instants(now())
+    team_ids = sorted(principal.team_ids)
+    if filters != ticket_selectors.TicketFilters():
+        branches = _visibility_branches(team_ids, principal.user_id, principal.support_level)
+        due_soon = _due_soon(filters, policies.sees_internal(user), instants)
+        return [ticket.pk for ticket in _candidate_union(due_soon, branches, count)]
+    compiled = _compiled_candidates(len(team_ids), principal.support_level, count)
+    teams = {f"team_{index}": team_id for index, team_id in enumerate(team_ids)}
+    found = compiled.rows(router.db_for_read(Ticket), **instants, user=principal.user_id, **teams)
+    return [ticket.pk for ticket in found]
+
+
+def _due_soon(
+    filters: ticket_selectors.TicketFilters, include_internal: bool, instants: dict[str, Any]
+) -> QuerySet[Ticket]:
+    """Every ticket of "breaching soon" under ``filters``, whoever sees it, in the view's order
+    (``instants``: as ``_window_instants`` gives them, or slots)."""
+    window = _in_warning_window(**instants)
+    condition = window if filters.status else Q(status__in=OPEN_STATUSES) & window
+    tickets = ticket_selectors.filtered(
+        Ticket.objects.filter(condition), filters, include_internal=include_internal
+    )
+    return tickets.order_by("sla_next_check_at", "id")
+
+
+def _candidate_union(due_soon: QuerySet[Ticket], branches: list[Q], count: int) -> QuerySet[Ticket]:
+    """The first ``count`` of ``due_soon`` in each branch (ids only), one UNION ALL."""
+    parts = [due_soon.filter(branch).only("pk")[:count] for branch in branches]
     return parts[0].union(*parts[1:], all=True)
 
 
-def _visibility_branches(principal: Principal) -> list[Q] | None:
+@lru_cache(maxsize=128)
+def _compiled_candidates(teams: int, support_level: int, count: int) -> CompiledQuery[Ticket]:
+    """``_candidate_union`` without filters, for an agent of ``teams`` teams at
+    ``support_level``, with slots for the instants and for who the agent is (``user``,
+    ``team_0`` ...): the ORM's statement, compiled once."""
+    instant = Ticket._meta.get_field("sla_next_check_at")
+    person = Ticket._meta.get_field("assignee").target_field
+    team = Ticket._meta.get_field("team").target_field
+    instants = {name: Param(name, instant) for name in ("at", "after", "before")}
+    team_ids = [Param(f"team_{index}", team) for index in range(teams)]
+    branches = _visibility_branches(team_ids, Param("user", person), support_level)
+    unfiltered = ticket_selectors.TicketFilters()
+    return CompiledQuery(
+        lambda: _candidate_union(_due_soon(unfiltered, False, instants), branches, count)
+    )
+
+
+def _visibility_branches(team_ids: list[Any], user_id: Any, support_level: int) -> list[Q]:
     """Conditions whose union is everything a vendor agent sees (``policies._scope``), each a
     range of one index: ``ticket_team_due_idx``, ``ticket_assignee_due_idx``,
     ``ticket_teamless_due_idx``."""
-    if principal.role is not Role.VENDOR_AGENT:
-        return None
-    teams = [Q(team_id=team_id) for team_id in sorted(principal.team_ids)]
-    teamless = [
-        Q(team__isnull=True, support_level=level) for level in range(1, principal.support_level + 1)
-    ]
-    return [*teams, Q(assignee_id=principal.user_id), *teamless]
+    teams = [Q(team_id=team_id) for team_id in team_ids]
+    teamless = [Q(team__isnull=True, support_level=level) for level in range(1, support_level + 1)]
+    return [*teams, Q(assignee_id=user_id), *teamless]
 
 
 def _warned(ticket_ids: list[int]) -> dict[int, set[str]]:

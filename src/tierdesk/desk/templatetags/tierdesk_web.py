@@ -141,6 +141,12 @@ EVENT_TEXTS = {
     EventKind.MERGED: lambda d: f"Merged into {d['into']}"
     if d.get("into")
     else f"{d.get('merged')} merged into this ticket",
+    EventKind.PROBLEM_LINKED: lambda d: f"Linked to problem {d['reference']}",
+    EventKind.PROBLEM_UNLINKED: lambda d: f"Unlinked from problem {d['reference']}",
+    EventKind.WORKAROUND_PUBLISHED: lambda d: f"Workaround of problem {d['reference']} posted",
+    EventKind.PROBLEM_BROADCAST: lambda d: f"Update of problem {d['reference']} posted",
+    EventKind.PROBLEM_FIXED: lambda d: f"Fix of problem {d['reference']} posted",
+    EventKind.INCIDENT_DECLARED: lambda d: f"Part of major incident {d['reference']}",
     EventKind.CONTACT_LOGGED: lambda d: "{} with {}, {} min: {}".format(
         "Phone call" if d.get("contact_kind") == "phone" else "Onsite visit",
         d.get("who"), d.get("duration_minutes"), d.get("outcome"),

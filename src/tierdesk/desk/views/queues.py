@@ -18,6 +18,7 @@ from tierdesk.desk import selectors, services
 from tierdesk.desk.actions import BULK_ACTIONS, BULK_STATUSES, BulkRequest, bulk_apply
 from tierdesk.desk.models import QueueView
 from tierdesk.desk.views.base import VIEW_SLOT, agent_page
+from tierdesk.problems import selectors as problem_selectors
 from tierdesk.tickets import selectors as ticket_selectors
 
 # ---- queues --------------------------------------------------------------------------------
@@ -65,7 +66,10 @@ def queue(request: HttpRequest, view: str) -> HttpResponse:
         "bulk_statuses": BULK_STATUSES,
     }
     # htmx polling asks for the rows only (HtmxMiddleware sets request.htmx).
-    template = "desk/queue.html#rows" if getattr(request, "htmx", False) else "desk/queue.html"
+    rows_only = getattr(request, "htmx", False)
+    template = "desk/queue.html#rows" if rows_only else "desk/queue.html"
+    if not rows_only:  # the bulk form's open problems ("Link to problem")
+        context["open_problems"] = problem_selectors.open_problems(user=user)
     return render(request, template, context)
 
 
@@ -146,6 +150,7 @@ def queue_bulk(request: HttpRequest, view: str) -> HttpResponse:
         status=post.get("status", ""),
         into=post.get("into", "")[:40],
         text=post.get("text", "")[: max(MAX_BODY, MAX_REASON)],
+        problem_id=parse_int(post.get("problem", ""), low=1),
     )
     try:
         outcome = bulk_apply(actor=request.user, ticket_ids=ids, request=bulk)

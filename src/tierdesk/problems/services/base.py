@@ -39,6 +39,6 @@ def user_of(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def on_timeline(ticket: Ticket, actor: Any, what: str, **data: Any) -> None:
+def on_timeline(ticket: Ticket, actor: Any, kind: EventKind, **data: Any) -> None:
     """An internal step on the ticket's timeline (support's business, not the customer's)."""
-    record(ticket, EventKind.UPDATED, actor, public=False, fields=[what], **data)
+    record(ticket, kind, actor, public=False, **data)

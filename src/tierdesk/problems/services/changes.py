@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 
 from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.crm.models import Organization
+from tierdesk.mail.models import OutboundKind
 from tierdesk.problems import policies
 from tierdesk.problems.models import (
     ChangeKind,
@@ -214,6 +216,7 @@ def _send_notice(row: ChangeOrganization, kind: str, at: datetime) -> int:
             ChangeNotice.objects.create(affected=row, kind=kind, sent_at=at)
             notices.contacts_mail(
                 organization_ids=[row.organization_id],
+                kind=OutboundKind.DOWNTIME_NOTICE,
                 key=f"change:{change.pk}:{kind}:{row.organization_id}",
                 subject=f"[{change.reference}] " + _WORDS[kind].format(start=change.window_start),
                 body=(
@@ -231,14 +234,29 @@ def _send_notice(row: ChangeOrganization, kind: str, at: datetime) -> int:
 
 def alert_in_window(*, notice: Any, verdict: Any, **_: Any) -> None:
     """Subscribed to ``monitoring.alert_received``: an alert for a host of an approved change
-    whose window is open is tagged with the change (and silenced when the change says so)."""
-    at = now()
-    open_now = ChangeRequest.objects.filter(
-        status=ChangeStatus.APPROVED, window_start__lte=at, window_end__gt=at
-    )
+    whose window is open is tagged with the change (and silenced when the change says so).
+    One query per alert notice, whatever its number of alerts; none for one that names no
+    host (no window can concern it)."""
     hosts = set(getattr(notice, "hosts", ()) or ())
-    for change in open_now.order_by("id"):
+    if not hosts:
+        return
+    for change in _OPEN_WINDOWS.rows(router.db_for_read(ChangeRequest), at=now()):
         if hosts & set(change.hosts):
             verdict.tag(f"maintenance:{change.reference}")
             if change.silence_alerts:
                 verdict.silence(f"maintenance window of {change.reference}")
+
+
+def _windows_open_at() -> Any:
+    at = Param("at", ChangeRequest._meta.get_field("window_start"))
+    return (
+        ChangeRequest.objects.filter(
+            status=ChangeStatus.APPROVED, window_start__lte=at, window_end__gt=at
+        )
+        .only("id", "hosts", "silence_alerts")
+        .order_by("id")
+    )
+
+
+# Asked for every alert notice (a storm: hundreds a second): the ORM compiles it once.
+_OPEN_WINDOWS = CompiledQuery(_windows_open_at)

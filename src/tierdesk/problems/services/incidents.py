@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from tierdesk.crm.models import Organization, Product, Subscription
+from tierdesk.mail.models import OutboundKind
 from tierdesk.problems.models import (
     AffectedScope,
     Incident,
@@ -29,7 +30,7 @@ from tierdesk.problems.services import notices, rcas
 from tierdesk.problems.services.base import check, on_timeline, text, user_of
 from tierdesk.sla.models import Plan
 from tierdesk.tickets import policies as ticket_policies
-from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.models import EventKind, Ticket
 
 
 def incident_declare(
@@ -66,8 +67,10 @@ def incident_declare(
             body="We are investigating.", created_at=at,
         )  # fmt: skip
         for each in _tickets_of(incident):
-            what = f"part of major incident {incident.reference}"
-            on_timeline(each, actor, what, incident=incident.pk)
+            on_timeline(
+                each, actor, EventKind.INCIDENT_DECLARED, incident=incident.pk,
+                reference=incident.reference,
+            )  # fmt: skip
     return incident
 
 
@@ -165,6 +168,7 @@ def incident_update_notify(*, update_id: int) -> int:
     incident = update.incident
     return notices.contacts_mail(
         organization_ids=incident.affected.values_list("organization_id", flat=True),
+        kind=OutboundKind.INCIDENT_UPDATE,
         key=f"incident-update:{update.pk}",
         subject=f"[{incident.reference}] {update.get_status_display()}: {incident.title}",
         body=f"{update.body}\n\nStatus: {update.get_status_display()}\n",

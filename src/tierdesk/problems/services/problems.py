@@ -32,7 +32,7 @@ from tierdesk.problems.models import (
 from tierdesk.problems.services import deliveries
 from tierdesk.problems.services.base import check, on_timeline, text, user_of
 from tierdesk.tickets import policies as ticket_policies
-from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.models import EventKind, Ticket
 
 # The help-centre section a known error's article is proposed in.
 KNOWN_ERRORS_SECTION = "troubleshooting"
@@ -100,8 +100,11 @@ def problem_update(
 
 def problem_link(*, actor: Any, problem: Problem, tickets: Iterable[Ticket]) -> int:
     """Link tickets (of any organization) the actor may see; each ticket's timeline says so.
-    Already linked tickets are left as they are. The count newly linked."""
+    Already linked tickets are left as they are; a closed problem takes no more tickets. The
+    count newly linked."""
     check(actor, policies.WORK, problem)
+    if problem.status == ProblemStatus.CLOSED:
+        raise InvalidTransition("The problem is closed.", field="status")
     tickets = list(tickets)
     for ticket in tickets:
         if not ticket_policies.can(actor, ticket_policies.VIEW, ticket):
@@ -121,7 +124,7 @@ def problem_link(*, actor: Any, problem: Problem, tickets: Iterable[Ticket]) -> 
             ProblemTicket.objects.create(
                 problem=problem, ticket=ticket, linked_by=user_of(actor), linked_at=at
             )
-            on_timeline(ticket, actor, f"linked to problem {problem.reference}", problem=problem.pk)
+            on_timeline(ticket, actor, EventKind.PROBLEM_LINKED, **_named(problem))
             linked += 1
         Problem.objects.filter(pk=problem.pk).update(updated_at=at)
     return linked
@@ -135,7 +138,12 @@ def problem_unlink(*, actor: Any, problem: Problem, ticket: Ticket) -> None:
         deleted, _ = ProblemTicket.objects.filter(problem=problem, ticket=ticket).delete()
         if not deleted:
             raise NotFound("The ticket is not linked to this problem.")
-        on_timeline(ticket, actor, f"unlinked from problem {problem.reference}", problem=problem.pk)
+        on_timeline(ticket, actor, EventKind.PROBLEM_UNLINKED, **_named(problem))
+
+
+def _named(problem: Problem) -> dict[str, Any]:
+    """How a ticket's timeline names the problem (its reference stays readable if it goes)."""
+    return {"problem": problem.pk, "reference": problem.reference}
 
 
 def problem_note(*, actor: Any, problem: Problem, body: str) -> ProblemNote:

@@ -22,6 +22,8 @@ from tierdesk.accounts.services import notifications_raise
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from tierdesk.crm.models import Organization
+from tierdesk.mail.models import OutboundKind
+from tierdesk.mail.outbound import OutboundFile
 from tierdesk.problems import policies
 from tierdesk.problems.models import (
     Incident,
@@ -30,6 +32,7 @@ from tierdesk.problems.models import (
     RcaState,
     RootCauseReport,
 )
+from tierdesk.problems.pdf import rca_pdf
 from tierdesk.problems.services import notices
 from tierdesk.problems.services.base import check, text, user_of
 from tierdesk.sla import clock
@@ -223,15 +226,16 @@ def rca_review(
 
 
 def _release_mail(rca: RootCauseReport) -> None:
-    """The organization's contacts are told, with the link to the report's PDF in the portal
-    (the mail rows carry no attachments; the PDF is the portal's, behind the contact's
-    sign-in)."""
-    link = f"{settings.SITE_URL}/rcas/{rca.pk}/pdf/"
+    """The organization's contacts get the report as PDF, attached (and the portal's page)."""
+    link = f"{settings.SITE_URL}/rcas/{rca.pk}/"
+    pdf = OutboundFile(f"{rca.reference}.pdf", "application/pdf", rca_pdf(rca))
     notices.contacts_mail(
         organization_ids=[rca.organization_id],
+        kind=OutboundKind.RCA_RELEASED,
         key=f"rca-released:{rca.pk}",
         subject=f"[{rca.reference}] Root-cause report for {rca.incident.title}",
-        body=f"{rca.summary}\n\nThe full report (PDF): {link}\n",
+        body=f"{rca.summary}\n\nThe full report is attached as PDF, and in the portal: {link}\n",
+        files=[pdf],
     )
 
 

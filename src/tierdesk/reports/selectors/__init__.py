@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from tierdesk.reports.selectors.dashboard import Dashboard, dashboard, filter_choices, rollup_rows
 from tierdesk.reports.selectors.drilldown import MEASURES, PAGE_SIZE, measure_tickets
-from tierdesk.reports.selectors.filters import PERIODS, Filters, parse_filters
+from tierdesk.reports.selectors.filters import (
+    PERIODS,
+    Filters,
+    organization_label_of,
+    organization_resolve,
+    organization_suggestions,
+    parse_filters,
+)
 from tierdesk.reports.selectors.monthly import (
     MonthlyReport,
     monthly_report,
@@ -25,6 +32,9 @@ __all__ = [
     "filter_choices",
     "measure_tickets",
     "monthly_report",
+    "organization_label_of",
+    "organization_resolve",
+    "organization_suggestions",
     "parse_filters",
     "rating_of",
     "report_organization_get",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, When
 
 from tierdesk.core.errors import InvalidInput
+from tierdesk.reports.backlog import breached_q, open_at
 from tierdesk.reports.rollups import DAY, STOPPED, day_start
 from tierdesk.reports.selectors.filters import Filters
 from tierdesk.tickets import policies as ticket_policies
@@ -108,9 +108,5 @@ def _response_stopped() -> Case:
 
 
 def _backlog(tickets: QuerySet[Ticket], measure: str, end: datetime) -> QuerySet[Ticket]:
-    open_at_end = tickets.annotate(finished=Coalesce("resolved_at", "closed_at")).filter(
-        Q(finished__isnull=True) | Q(finished__gte=end), created_at__lt=end
-    )
-    if measure == "backlog_breached":
-        return open_at_end.filter(Q(response_state="breached") | Q(resolution_state="breached"))
-    return open_at_end
+    open_at_end = open_at(tickets, end)
+    return open_at_end.filter(breached_q()) if measure == "backlog_breached" else open_at_end

@@ -2,19 +2,27 @@
 
 One ``Filters`` narrows the rollup rows (``rollup_q``) and, for the drill-down, the tickets
 (``ticket_q``), so a figure and the list of its tickets are asked the same question.
+
+The organization filter is a search field (two thousand names make no menu): it takes an id
+(every link), a suggestion ``Name (#id)`` or a name, which ``organization_resolve`` turns into
+the id the rest of the filters know.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.text import parse_int
+from tierdesk.crm import selectors as crm_selectors
+from tierdesk.crm.models import Organization
+from tierdesk.reports import policies
 
 PERIODS = {
     "today": "Today",
@@ -37,6 +45,9 @@ DIMENSIONS = (
     ("level", "support_level", "support_level"),
 )
 NULLABLE = {"team", "assignee", "category", "plan", "partner"}
+SUGGESTIONS = 10
+# The id at the end of a suggestion, "Acme Retail (#12)": names need not be unique.
+SUGGESTION_ID = re.compile(r"\(#(\d+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -130,3 +141,55 @@ def _date(text: Any, name: str) -> date | None:
         return date.fromisoformat(str(text)[:10])
     except ValueError:
         raise InvalidInput(f"{name} must be a date, YYYY-MM-DD.", field=name) from None
+
+
+def searchable_organizations(*, user: Any, q: str = "") -> QuerySet[Organization]:
+    """Organizations the search field may name: the CRM's list for the user (by name), within
+    the organizations whose figures the reports policy shows them; vendors have no figures."""
+    found = crm_selectors.organization_list(user=user, q=q).exclude(kind="vendor")
+    return policies.visible(user, policies.REPORT, found)
+
+
+def organization_suggestions(*, user: Any, q: str) -> list[tuple[int, str]]:
+    """Up to ``SUGGESTIONS`` (id, label) for what was typed in the search field."""
+    if len(q.strip()) < 2:
+        return []
+    found = searchable_organizations(user=user, q=q).values_list("pk", "name")
+    return [(pk, organization_label(pk, name)) for pk, name in found[:SUGGESTIONS]]
+
+
+def organization_label(pk: int, name: str) -> str:
+    return f"{name} (#{pk})"
+
+
+def organization_label_of(*, user: Any, pk: int | None) -> str:
+    """What the search field shows for the filtered organization ("" for none or unknown)."""
+    if not pk:
+        return ""
+    name = searchable_organizations(user=user).filter(pk=pk).values_list("name", flat=True)
+    found = name.first()
+    return organization_label(pk, found) if found is not None else str(pk)
+
+
+def organization_resolve(text: str, *, user: Any) -> int | None:
+    """The organization's id for the search field's text: an id, a suggestion ``Name (#id)``,
+    or a name (whole, else part of it) that only one organization the user may see has."""
+    text = text.strip()
+    if not text:
+        return None
+    number = parse_int(text)
+    if number is not None:
+        return number
+    suggestion = SUGGESTION_ID.search(text)
+    if suggestion is not None:
+        return int(suggestion.group(1))
+    found = searchable_organizations(user=user, q=text)
+    ids = list(found.filter(name__iexact=text).values_list("pk", flat=True)[:2])
+    if not ids:
+        ids = list(found.values_list("pk", flat=True)[:2])
+    if len(ids) != 1:
+        reason = "Several organizations" if ids else "No organization"
+        raise InvalidInput(
+            f"{reason} match “{text}”: pick one of the suggestions.", field="organization"
+        )
+    return ids[0]

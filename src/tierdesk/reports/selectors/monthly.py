@@ -33,6 +33,7 @@ from tierdesk.reports.figures import (
 )
 from tierdesk.reports.models import DailyRollup, Rating
 from tierdesk.reports.rollups import DAY, day_start
+from tierdesk.reports.selectors.delivered import changes_done, rcas_delivered
 from tierdesk.sla.explain import explain_data
 from tierdesk.sla.models import AlertKind, SlaAlert
 from tierdesk.sla.promise import promise
@@ -114,6 +115,10 @@ def monthly_report(*, user: Any, organization_id: int, month: date) -> MonthlyRe
     report.tables.append(_breach_table(report.breaches))
     report.tables.append(_open_tickets(ids))
     report.tables.append(_escalations(cells))
+    for delivered in (rcas_delivered, changes_done):
+        table = delivered(ids, month, month_end(month))
+        report.figures[table.slug] = len(table.rows)
+        report.tables.append(table)
     report.tables.append(_satisfaction(report, ids, month))
     report.tables.append(_history(report, ids, month))
     return report

@@ -12,39 +12,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils.text import slugify
 
-from tierdesk.accounts.models import Notification
+from tierdesk.accounts.models import Notification, NotificationKind
 from tierdesk.accounts.principal import SYSTEM
 from tierdesk.accounts.services import notifications_raise
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
-from tierdesk.core.limits import NUL_REFUSED, has_nul
 from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT, render_markdown
+from tierdesk.crm.models import Product
 from tierdesk.kb import policies
-from tierdesk.kb.importing import Source
 from tierdesk.kb.models import (
     Article,
-    Deflection,
-    Feedback,
     Review,
     Revision,
     Section,
     State,
-    TicketArticle,
     Verdict,
     Visibility,
 )
-from tierdesk.kb.search import MAX_ASKED, index_article
+from tierdesk.kb.search import index_articles
+from tierdesk.kb.services.readers import asked_by
 
 MAX_SUMMARY = 1000
 MAX_TAGS = 20
 MAX_TAG = 50
-MAX_COMMENT = 2000
-MAX_QUERY = 1000
 # The kind of the notification an author gets when their revision is reviewed.
-REVIEWED_KIND = "kb_reviewed"
+REVIEWED_KIND = NotificationKind.KB_REVIEWED
 
 
 def article_create(
@@ -61,7 +56,7 @@ def article_create(
     at = now()
     with transaction.atomic():
         article = Article.objects.create(
-            slug=_free_slug(slug or title), section=section, visibility=visibility, tags=tags,
+            slug=free_slug(slug or title), section=section, visibility=visibility, tags=tags,
             created_at=at, updated_at=at,
         )  # fmt: skip
         _revise(article, actor, title, summary, body, body_html, at)
@@ -93,7 +88,7 @@ def _system_publish(
     at = now()
     with transaction.atomic():
         article = Article.objects.create(
-            slug=_free_slug(title), section=section, visibility=visibility,
+            slug=free_slug(title), section=section, visibility=visibility,
             tags=_clean_tags(tags), created_at=at, updated_at=at,
         )  # fmt: skip
         revision = _revise(article, SYSTEM, title, summary, body, body_html, at)
@@ -104,9 +99,11 @@ def _system_publish(
 def article_update(
     *, actor: Any, article: Article, title: str, body: str, summary: str = "",
     visibility: str | None = None, tags: list[str] | None = None, section: Section | None = None,
+    product_ids: list[int] | None = None, entitled_only: bool | None = None,
 ) -> Revision:  # fmt: skip
     """A new revision. A published article gets a draft revision; readers keep the published
-    one until a reviewer approves."""
+    one until a reviewer approves. Who reads it (visibility, products, ``entitled_only``:
+    only readers entitled to one of its products) changes at once."""
     _check(actor, policies.AUTHOR, article)
     if article.state == State.ARCHIVED:
         raise InvalidTransition("An archived article cannot be edited; restore a revision.")
@@ -118,6 +115,9 @@ def article_update(
         article.tags = _clean_tags(tags)
     if section is not None:
         article.section = section
+    if entitled_only is not None:
+        article.entitled_only = entitled_only
+    products = _products(product_ids) if product_ids is not None else None
     body_html = render_markdown(body)
     at = now()
     with transaction.atomic():
@@ -125,7 +125,16 @@ def article_update(
         article.state = State.DRAFT  # a changed text needs a (fresh) review
         article.updated_at = at
         article.save()
+        if products is not None:
+            article.products.set(products)
     return revision
+
+
+def _products(ids: list[int]) -> list[Product]:
+    found = list(Product.objects.filter(pk__in=set(ids)))
+    if len(found) != len(set(ids)):
+        raise InvalidInput("No such product.", field="products")
+    return found
 
 
 def article_submit(*, actor: Any, article: Article) -> Article:
@@ -154,9 +163,12 @@ def _publish(article: Article, revision: Revision, at: Any) -> None:
     article.published_revision = revision
     article.published_at = at
     article.state = State.PUBLISHED
+    article.verify_by = article.section.verification_due(at)
+    article.verification_asked_at = None
     article.updated_at = at
     article.save()
-    index_article(article, asked_of(article))  # commits with the publication
+    # The search document commits with the publication.
+    index_articles([article], asked_by([article.pk]))
 
 
 def review_request_changes(*, actor: Any, article: Article, comment: str) -> Review:
@@ -273,122 +285,16 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-def _meta_text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+def slug_base(text: str) -> str:
+    return slugify(text)[:180] or "article"
 
 
-def _free_slug(text: str) -> str:
-    base = slugify(text)[:180] or "article"
+def free_slug(text: str, *, also_taken: frozenset[str] | set[str] = frozenset()) -> str:
+    """A slug from ``text`` that no article has (nor any of ``also_taken``: an import's batch
+    of articles not saved yet)."""
+    base = slug_base(text)
     slug, n = base, 1
-    while Article.objects.filter(slug=slug).exists():
+    while slug in also_taken or Article.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def article_import(
-    *, name: str, source: Source, section: Section, visibility: str
-) -> tuple[str, Article]:
-    """Create or update the article imported from file ``name``, published at once (an import
-    is a reviewed batch). Returns ``created``, ``updated`` or ``unchanged`` and the article."""
-    slug = _meta_text(source.meta.get("slug"))
-    existing = Article.objects.filter(source=name).first()
-    if existing is None and slug:  # an exported file names its article
-        existing = Article.objects.filter(slug=slug).first()
-    if existing is not None and existing.source_hash == source.digest:
-        return "unchanged", existing
-    tags = source.meta.get("tags", [])
-    tags = _clean_tags([tags] if isinstance(tags, str) else tags)
-    summary = _meta_text(source.meta.get("summary"))
-    _check_text(title=source.title, body=source.body, summary=summary)
-    _check_choice(visibility)
-    body_html = render_markdown(source.body)
-    at = now()
-    with transaction.atomic():
-        article = existing or Article(
-            slug=_free_slug(slug or source.title), source=name, created_at=at
-        )
-        article.section, article.visibility, article.tags = section, visibility, tags
-        article.source, article.source_hash, article.updated_at = name, source.digest, at
-        article.save()
-        revision = _revise(article, SYSTEM, source.title, summary, source.body, body_html, at)
-        _publish(article, revision, at)
-    return ("updated" if existing else "created"), article
-
-
-# ---- what readers do ----------------------------------------------------------------------
-
-
-def article_viewed(*, article: Article) -> None:
-    """Count a reader's visit (one UPDATE; a concurrent visit is never lost)."""
-    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
-
-
-def feedback_record(*, actor: Any, article: Article, helpful: bool, comment: str = "") -> Feedback:
-    """A reader's "Was this helpful?" answer. Anybody who may read the article may answer."""
-    _check_readable(actor, article)
-    if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"At most {MAX_COMMENT} characters.", field="comment")
-    if has_nul(comment):
-        raise InvalidInput(NUL_REFUSED, field="comment")
-    counter = "helpful_yes" if helpful else "helpful_no"
-    with transaction.atomic():
-        feedback = Feedback.objects.create(
-            article=article, helpful=helpful, comment=comment.strip(), user=_user(actor),
-            created_at=now(),
-        )  # fmt: skip
-        Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
-    return feedback
-
-
-def deflection_record(*, actor: Any, article: Article, query: str = "") -> Deflection:
-    """A contact found their answer in ``article`` before opening a ticket: no ticket is
-    opened; the article counts it, and what they typed joins its searchable questions."""
-    _check_readable(actor, article)
-    if has_nul(query):
-        raise InvalidInput(NUL_REFUSED, field="q")
-    with transaction.atomic():
-        deflection = Deflection.objects.create(
-            article=article, user=_user(actor), query=query.strip()[:MAX_QUERY], created_at=now()
-        )
-        Article.objects.filter(pk=article.pk).update(deflection_count=F("deflection_count") + 1)
-        index_article(article, asked_of(article))
-    return deflection
-
-
-def ticket_article_send(*, actor: Any, ticket: Any, article: Article) -> TicketArticle:
-    """Record that an agent sent ``article`` on ``ticket`` (the caller has checked, through the
-    tickets app, that the agent may work on the ticket). Sending it twice records it once."""
-    if not policies.is_agent(actor):
-        raise Forbidden("Only agents send articles on tickets.")
-    _check_readable(actor, article)
-    with transaction.atomic():
-        link, created = TicketArticle.objects.get_or_create(
-            ticket=ticket, article=article,
-            defaults={"sent_by": _user(actor), "created_at": now()},
-        )  # fmt: skip
-        if created:
-            Article.objects.filter(pk=article.pk).update(ticket_count=F("ticket_count") + 1)
-            index_article(article, asked_of(article))
-    return link
-
-
-def asked_of(article: Article) -> list[str]:
-    """What people asked when the article answered them: subjects of the tickets it was sent
-    on and deflected questions, newest first (the search's ``asked`` field)."""
-    subjects = TicketArticle.objects.filter(article=article).order_by("-created_at")
-    questions = Deflection.objects.filter(article=article).exclude(query="")
-    asked = list(subjects.values_list("ticket__subject", flat=True)[:MAX_ASKED])
-    asked += list(questions.order_by("-created_at").values_list("query", flat=True)[:MAX_ASKED])
-    return asked[:MAX_ASKED]
-
-
-def _check_readable(actor: Any, article: Article) -> None:
-    if not policies.can(actor, policies.READ, article):
-        raise NotFound("No such article.")
-
-
-def _user(actor: Any) -> Any:
-    return (
-        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
-    )
