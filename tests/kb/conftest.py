@@ -13,6 +13,7 @@ from tierdesk.accounts.models import User
 from tierdesk.kb.models import Article, Section, State, Visibility
 from tierdesk.kb.search import index_article
 from tierdesk.kb.services import article_create
+from tierdesk.kb.services.related import related_refresh_published
 
 
 def grant(user: User, codename: str) -> None:
@@ -40,6 +41,7 @@ def publish(article: Article) -> Article:
     article.published_at = article.updated_at
     article.save()
     index_article(article)
+    related_refresh_published(article)
     return article
 
 

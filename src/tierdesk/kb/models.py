@@ -117,6 +117,25 @@ class Article(models.Model):
         return self.slug
 
 
+class RelatedArticle(models.Model):
+    """One of an article's related articles, ranked by the search when it was published,
+    imported or changed (``kb.services.related``): the help centre's page reads them instead of
+    searching on every view, and shows only those its reader may read (``policies.visible``)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="listed_in")
+    position = models.PositiveSmallIntegerField(help_text="0 is the best match.")
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="kb_related_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.related_id} related to {self.article_id}"
+
+
 class Revision(models.Model):
     """One saved state of an article. Never changed once written."""
 

@@ -7,12 +7,18 @@ from datetime import timedelta
 from django.tasks import task
 
 from tierdesk.core import scheduler
-from tierdesk.kb.services import verification_sweep
+from tierdesk.kb.services.related import related_refresh_ids
+from tierdesk.kb.services.verification import verification_sweep
 
 
 @task
 def sweep_verifications() -> int:
     return verification_sweep()
+
+
+@task
+def rank_related(article_ids: list[int]) -> int:
+    return related_refresh_ids(article_ids)
 
 
 # Verification intervals are months long: an hour late is on time.

@@ -26,6 +26,7 @@ from tierdesk.kb.services.readers import (
     feedback_record,
     ticket_article_send,
 )
+from tierdesk.kb.services.related import related_refresh
 from tierdesk.kb.services.verification import article_verify, verification_sweep
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "create_article",
     "deflection_record",
     "feedback_record",
+    "related_refresh",
     "review_approve",
     "review_request_changes",
     "revision_restore",

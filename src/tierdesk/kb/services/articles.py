@@ -34,6 +34,11 @@ from tierdesk.kb.models import (
 )
 from tierdesk.kb.search import index_articles
 from tierdesk.kb.services.readers import asked_by
+from tierdesk.kb.services.related import (
+    related_refresh,
+    related_refresh_archived,
+    related_refresh_published,
+)
 
 MAX_SUMMARY = 1000
 MAX_TAGS = 20
@@ -127,6 +132,7 @@ def article_update(
         article.save()
         if products is not None:
             article.products.set(products)
+        related_refresh([article])  # its tags are half of what it is searched by
     return revision
 
 
@@ -167,8 +173,9 @@ def _publish(article: Article, revision: Revision, at: Any) -> None:
     article.verification_asked_at = None
     article.updated_at = at
     article.save()
-    # The search document commits with the publication.
+    # The search document and the related articles commit with the publication.
     index_articles([article], asked_by([article.pk]))
+    related_refresh_published(article)
 
 
 def review_request_changes(*, actor: Any, article: Article, comment: str) -> Review:
@@ -208,7 +215,9 @@ def article_archive(*, actor: Any, article: Article) -> Article:
         raise InvalidTransition("The article is already archived.")
     article.state = State.ARCHIVED
     article.updated_at = now()
-    article.save(update_fields=["state", "updated_at"])
+    with transaction.atomic():
+        article.save(update_fields=["state", "updated_at"])
+        related_refresh_archived(article)
     return article
 
 
@@ -224,6 +233,7 @@ def revision_restore(*, actor: Any, article: Article, number: int) -> Revision:
         article.state = State.DRAFT
         article.updated_at = at
         article.save(update_fields=["state", "updated_at"])
+        related_refresh([article])  # an archived article is read again
     return revision
 
 

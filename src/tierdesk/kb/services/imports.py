@@ -30,6 +30,7 @@ from tierdesk.kb.services.articles import (
     slug_base,
 )
 from tierdesk.kb.services.readers import asked_by
+from tierdesk.kb.tasks import rank_related
 
 # What an import writes on an article it updates (and the publication, on every article).
 UPDATED_FIELDS = ["section", "visibility", "tags", "source", "source_hash", "updated_at"]
@@ -181,6 +182,10 @@ def _write(planned: list[_Planned], at: Any) -> None:
     articles = [item.article for item in planned]
     Article.objects.bulk_update(articles, PUBLISHED_FIELDS)
     index_articles(articles, asked_by(a.pk for a in updated))
+    # Related articles cost a search each: the workers rank them once the batch is committed
+    # (after its search documents, so the batch's articles find each other).
+    ids = [article.pk for article in articles]
+    transaction.on_commit(lambda: rank_related.enqueue(ids))
 
 
 def _last_numbers(articles: list[Article]) -> dict[int, int]:
