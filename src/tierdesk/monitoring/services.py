@@ -170,7 +170,7 @@ def _apply(source: Source, notice: Notice) -> Outcome:
         if _pk(group) != _pk(seen):
             verdict = _verdict(source, notice, group)  # the group changed since it was read
             if verdict.silenced:
-                return Outcome("ignored", _ref(group), f"silenced: {verdict.silenced_because}")
+                return Outcome("ignored", _ref_of(group), f"silenced: {verdict.silenced_because}")
         if notice.state is State.FIRING:
             return _fire(source, notice, group, verdict)
         if group is None:
@@ -232,10 +232,6 @@ def _pk(group: AlertGroup | None) -> int | None:
     return group.pk if group is not None else None
 
 
-def _ref(group: AlertGroup | None) -> str | None:
-    return group.ticket.reference if group is not None and group.ticket is not None else None
-
-
 def _ref_of(group: AlertGroup | None) -> str | None:
     """The reference of the group's ticket without reading the ticket."""
     return reference(group.ticket_id) if group is not None and group.ticket_id else None
@@ -275,7 +271,7 @@ def _fire(source: Source, notice: Notice, group: AlertGroup | None, verdict: Ver
         if rose:
             _raise_priority(source, notice, group.ticket, lines[-1])
     reason = "; ".join(lines) if lines else f"repeat {group.notice_count} of the alert group"
-    return Outcome("updated", _ref(group), reason[:500])
+    return Outcome("updated", _ref_of(group), reason[:500])
 
 
 def _raise_priority(source: Source, notice: Notice, ticket: Ticket, reason: str) -> None:
@@ -447,7 +443,7 @@ def _reopen_recent(
                     body_format=BodyFormat.PLAIN)  # fmt: skip
     else:
         last.ticket = ticket_reopen(actor=SYSTEM, ticket=ticket, reason=f"{reason} (flapping)")
-    return Outcome("reopened", _ref(last), reason)
+    return Outcome("reopened", _ref_of(last), reason)
 
 
 # ---- resolving and notes -----------------------------------------------------------------
@@ -490,7 +486,7 @@ def _note(notice: Notice, group: AlertGroup) -> Outcome:
     group.save()
     if group.ticket is not None:
         ticket_note(actor=SYSTEM, ticket=group.ticket, body=body, body_format=BodyFormat.PLAIN)
-    return Outcome("updated", _ref(group), body[:300])
+    return Outcome("updated", _ref_of(group), body[:300])
 
 
 # ---- paging and acknowledgement ----------------------------------------------------------
