@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from tests.kb.conftest import grant
 from tests.problems.conftest import open_ticket, two_workers
@@ -12,6 +13,7 @@ from tierdesk.core.errors import NotFound
 from tierdesk.downloads.hooks import release_published
 from tierdesk.kb.models import State
 from tierdesk.mail.models import OutboundMail
+from tierdesk.mail.outbound import event_mails
 from tierdesk.problems import selectors
 from tierdesk.problems.models import (
     BroadcastState,
@@ -188,3 +190,19 @@ def test_problem_steps_read_plainly_on_the_desk_timeline_and_in_the_api(
     assert linked["data"] == {"problem": problem.pk, "reference": problem.reference}
     contact_events = api_as("acme_contact").get(f"/api/v1/tickets/{ticket.reference}/events")
     assert "problem_linked" not in contact_events.content.decode()  # support's business
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_broadcast_batch_hands_its_reporters_mails_to_mail_as_one_task(world, outbreak):
+    problem = problem_create(actor=world.manager, statement="AV", tickets=outbreak.tickets)
+    update = problem_broadcast(actor=world.manager, problem=problem, body="Patched.")
+    DBTaskResult.objects.all().delete()
+    update_deliver(update_id=update.pk, batch_size=2)  # as the worker runs it: real commits
+
+    tasks = DBTaskResult.objects.filter(task_path__startswith="tierdesk.mail.tasks.mail_notify")
+    assert sorted(t.task_path.rsplit(".", 1)[1] for t in tasks) == ["mail_notify_many"] * 2
+    for task in tasks:  # the worker's turn: each reporter gets one mail, in their own thread
+        event_mails(*task.args_kwargs["args"])
+    for ticket in outbreak.tickets:
+        [mail] = OutboundMail.objects.filter(ticket=ticket, body__contains="Patched.")
+        assert mail.to_address == ticket.reporter.email and f"[{ticket.reference}]" in mail.subject

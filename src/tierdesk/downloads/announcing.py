@@ -37,6 +37,7 @@ from tierdesk.downloads.models import (
     State,
 )
 from tierdesk.downloads.paths import release_url, site_url
+from tierdesk.mail.models import OutboundKind
 from tierdesk.mail.outbound import outbound_store, sending_mailbox
 from tierdesk.tickets import policies as ticket_policies
 from tierdesk.tickets.domain import Action, Status
@@ -45,8 +46,8 @@ from tierdesk.tickets.services import ticket_reply, ticket_resolve
 
 log = logging.getLogger(__name__)
 
-NOTICE_KIND = "release_notice"  # OutboundMail.kind of the mail this app sends
-LINK_KIND = "download_link"
+NOTICE_KIND = OutboundKind.RELEASE_NOTICE  # OutboundMail.kind of the mail this app sends
+LINK_KIND = OutboundKind.DOWNLOAD_LINK
 
 
 def release_announce(release_id: int) -> tuple[int, int]:

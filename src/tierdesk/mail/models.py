@@ -192,6 +192,15 @@ class OutboundKind(models.TextChoices):
     INCIDENT_UPDATE = "incident_update", "Major incident update"
     DOWNTIME_NOTICE = "downtime_notice", "Downtime notice"
     RCA_RELEASED = "rca_released", "Root-cause report"
+    # Stored by the apps above mail (each names its kind by this enum; tests/mail/test_kinds.py
+    # checks that no app stores a kind missing here).
+    RELEASE_NOTICE = "release_notice", "Release notice"
+    DOWNLOAD_LINK = "download_link", "Download link"
+    MONTHLY_REPORT = "monthly_report", "Monthly customer report"
+    MONITORING_PAGE = "monitoring_page", "Monitoring page"
+    NOTIFICATION = "notification", "Notification to an agent"
+    REMINDER = "reminder", "Reminder to the reporter"
+    AUTO_CLOSED = "auto_closed", "Automatic close notice"
 
 
 # Mail a person did not write: it carries Auto-Submitted: auto-replied and is rate-limited.

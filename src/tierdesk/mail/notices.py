@@ -7,6 +7,7 @@ reporter's own actions and everything internal stay quiet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tierdesk.accounts.principal import principal_of
@@ -24,18 +25,43 @@ MAIL_EVENT_KINDS = frozenset(
 
 def notice_for_event(event_id: int) -> dict[str, Any] | None:
     """Arguments for ``outbound_queue``, or ``None`` when the event needs no mail."""
-    event = (
+    return notices_for_events([event_id]).get(event_id)
+
+
+def notices_for_events(event_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``notice_for_event`` for many events at once, by event id (an event that needs no mail
+    is left out): the events with their tickets, reporters and actors in one query, the
+    replies they announce in one more."""
+    events = list(
         TicketEvent.objects.select_related("ticket__reporter", "ticket__sla_plan", "actor")
-        .filter(pk=event_id, kind__in=MAIL_EVENT_KINDS)
-        .first()
+        .filter(pk__in=list(event_ids), kind__in=MAIL_EVENT_KINDS, is_public=True)
+        .order_by("pk")
     )
-    if event is None or not event.is_public:
-        return None
+    replies = _replies(events)
+    notices = {}
+    for event in events:
+        notice = _notice(event, replies)
+        if notice is not None:
+            notices[event.pk] = notice
+    return notices
+
+
+def _replies(events: list[TicketEvent]) -> dict[int, Message]:
+    """The public messages the agents' reply events name, by id."""
+    ids = {
+        int((event.data or {}).get("message") or 0)
+        for event in events
+        if event.kind == EventKind.REPLIED
+    }
+    return {m.pk: m for m in Message.objects.filter(pk__in=ids - {0}, kind="public")}
+
+
+def _notice(event: TicketEvent, replies: dict[int, Message]) -> dict[str, Any] | None:
     ticket = event.ticket
     reporter = ticket.reporter
     if reporter is None or not reporter.email:
         return None
-    kind, extra = _kind_and_context(event)
+    kind, extra = _kind_and_context(event, replies)
     if kind is None:
         return None
     context = {
@@ -54,13 +80,15 @@ def notice_for_event(event_id: int) -> dict[str, Any] | None:
     }
 
 
-def _kind_and_context(event: TicketEvent) -> tuple[str | None, dict[str, Any]]:
+def _kind_and_context(
+    event: TicketEvent, replies: dict[int, Message]
+) -> tuple[str | None, dict[str, Any]]:
     data = event.data or {}
     ticket = event.ticket
     if event.kind == EventKind.REPLIED:
         if not data.get("by_agent"):
             return None, {}
-        message = Message.objects.filter(pk=int(data.get("message") or 0), kind="public").first()
+        message = replies.get(int(data.get("message") or 0))
         return (OutboundKind.REPLY, {"body": message.body}) if message else (None, {})
     if event.kind == EventKind.PENDED:
         note = data.get("note", "")
@@ -92,4 +120,4 @@ def _name(user: Any) -> str:
     return getattr(user, "display_name", "") or user.get_full_name() or user.get_username()
 
 
-__all__ = ["MAIL_EVENT_KINDS", "notice_for_event"]
+__all__ = ["MAIL_EVENT_KINDS", "notice_for_event", "notices_for_events"]

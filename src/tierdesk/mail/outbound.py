@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
@@ -27,7 +28,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, connection, router, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.tasks import task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -47,8 +48,8 @@ from tierdesk.mail.models import (
     OutboundMail,
     OutboundStatus,
 )
-from tierdesk.mail.notices import notice_for_event
-from tierdesk.mail.rendering import commitment, render, ticket_subject
+from tierdesk.mail.notices import notices_for_events
+from tierdesk.mail.rendering import commitment, render, template_source, ticket_subject
 from tierdesk.mail.threading import loop_id, new_message_id
 from tierdesk.tickets.models import Ticket
 
@@ -69,32 +70,68 @@ RENDERED_ON_SEND = frozenset({OutboundKind.ACKNOWLEDGEMENT})
 
 def sending_mailbox(ticket: Any) -> Mailbox | None:
     """The mailbox the ticket came in through, else the default one."""
-    if ticket is not None:
-        inbound = (
-            InboundMessage.objects.filter(ticket=ticket, mailbox__is_active=True)
-            .select_related("mailbox")
-            .order_by("received_at", "id")
-            .first()
-        )
-        if inbound is not None and inbound.mailbox is not None:
-            return inbound.mailbox
-    return default_mailbox()
+    return sending_mailboxes([ticket])[_pk(ticket)]
+
+
+def sending_mailboxes(tickets: Iterable[Any]) -> dict[int | None, Mailbox | None]:
+    """``sending_mailbox`` of many tickets, by ticket id (``None`` for no ticket): the first
+    active mailbox each came in through in one query, the default one read once if needed."""
+    ids = {_pk(ticket) for ticket in tickets}
+    first = (
+        InboundMessage.objects.filter(ticket_id=OuterRef("ticket_id"), mailbox__is_active=True)
+        .order_by("received_at", "id")
+        .values("pk")[:1]
+    )
+    inbound = (
+        InboundMessage.objects.filter(ticket_id__in=_ids(ids), mailbox__is_active=True)
+        .filter(pk=Subquery(first))
+        .select_related("mailbox")
+        .only("ticket_id", "mailbox")
+    )
+    found: dict[int | None, Mailbox | None] = {row.ticket_id: row.mailbox for row in inbound}
+    if ids - found.keys():
+        default = default_mailbox()
+        found.update((pk, default) for pk in ids - found.keys())
+    return found
+
+
+def _pk(ticket: Any) -> int | None:
+    return getattr(ticket, "pk", None)
+
+
+def _ids(pks: Iterable[int | None]) -> list[int]:
+    return [pk for pk in pks if pk is not None]
 
 
 def thread_headers(ticket: Any, answering: str = "") -> tuple[str, list[str]]:
     """In-Reply-To and References for a new mail on the ticket: the whole conversation's
     Message-IDs (its first message always kept), the one answered last."""
-    ids: list[tuple[Any, str]] = []
-    if ticket is not None:
-        ids += (
-            InboundMessage.objects.filter(ticket=ticket)
-            .exclude(message_id="")
-            .values_list("received_at", "message_id")
-        )
-        ids += OutboundMail.objects.filter(ticket=ticket, status=OutboundStatus.SENT).values_list(
-            "created_at", "message_id"
-        )
-    ordered = [mid for _at, mid in sorted(ids)]
+    return _thread(conversations([ticket]).get(_pk(ticket) or 0, []), answering)
+
+
+def conversations(tickets: Iterable[Any]) -> dict[int, list[str]]:
+    """The Message-IDs of each ticket's conversation (the mails that came in, and those sent),
+    oldest first, by ticket id: one query for all the tickets."""
+    ids = set(_ids(_pk(ticket) for ticket in tickets))
+    if not ids:
+        return {}
+    inbound = InboundMessage.objects.filter(ticket_id__in=ids).exclude(message_id="")
+    sent = OutboundMail.objects.filter(ticket_id__in=ids, status=OutboundStatus.SENT)
+    rows = (
+        inbound.order_by()
+        .values_list("ticket_id", "received_at", "message_id")
+        .union(sent.order_by().values_list("ticket_id", "created_at", "message_id"), all=True)
+        .order_by()  # sorted below (a union would take the first model's default ordering)
+    )
+    found: dict[int, list[str]] = {}
+    for ticket_id, _at, mid in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
+        found.setdefault(ticket_id, []).append(mid)
+    return found
+
+
+def _thread(conversation: list[str], answering: str) -> tuple[str, list[str]]:
+    """In-Reply-To and References from a conversation's Message-IDs (oldest first)."""
+    ordered = list(conversation)
     if answering:
         ordered = [mid for mid in ordered if mid != answering] + [answering]
     ordered = list(dict.fromkeys(ordered))
@@ -110,12 +147,7 @@ def suppression_reason(address: str, automatic: bool, *, before: int | None = No
     queued later may exist)."""
     at = now()
     state = AddressState.objects.filter(address=address, suppressed_until__gt=at)
-    recent = OutboundMail.objects.filter(
-        to_address=address,
-        is_automatic=True,
-        created_at__gte=at - timedelta(hours=1),
-        status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
-    )
+    recent = _recent_automatic(at).filter(to_address=address)
     if before is not None:
         recent = recent.filter(pk__lt=before)
     # One round trip for both checks (two subqueries of one SELECT); the state row itself is
@@ -124,6 +156,54 @@ def suppression_reason(address: str, automatic: bool, *, before: int | None = No
     until, last_status = None, ""
     if state_id is not None:
         until, last_status = state.values_list("suppressed_until", "last_status").get(pk=state_id)
+    return _suppression(until, last_status, count, automatic)
+
+
+def suppression_reasons(mails: Sequence[tuple[str, bool]]) -> list[str]:
+    """``suppression_reason`` of many mails about to be queued, each ``(address, automatic)``,
+    in order: the addresses' bounce states in one query, the automatic mails of the last hour
+    per address in one more; a mail counts the automatic ones listed before it too."""
+    at = now()
+    addresses = {address for address, _automatic in mails}
+    states = {
+        row[0]: row[1:]
+        for row in AddressState.objects.filter(address__in=addresses, suppressed_until__gt=at)
+        .order_by("-pk")
+        .values_list("address", "suppressed_until", "last_status")
+    }
+    automatic = {address for address, is_automatic in mails if is_automatic}
+    counts: Counter[str] = Counter(
+        dict(
+            _recent_automatic(at)
+            .filter(to_address__in=automatic)
+            .order_by()
+            .values_list("to_address")
+            .annotate(count=Count("pk"))
+            .values_list("to_address", "count")
+        )
+        if automatic
+        else {}
+    )
+    reasons = []
+    for address, is_automatic in mails:
+        until, last_status = states.get(address, (None, ""))
+        reasons.append(_suppression(until, last_status, counts[address], is_automatic))
+        counts[address] += is_automatic
+    return reasons
+
+
+def _recent_automatic(at: Any) -> QuerySet[OutboundMail]:
+    """Automatic mail of the last hour that went or will go (the rate limit counts it)."""
+    return OutboundMail.objects.filter(
+        is_automatic=True,
+        created_at__gte=at - timedelta(hours=1),
+        status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.SENT],
+    )
+
+
+def _suppression(until: Any, last_status: str, count: int, automatic: bool) -> str:
+    """The rule: an address that bounces gets nothing until its suppression ends; automatic
+    mail stops at its hourly limit per address."""
     if until is not None:
         return f"address bounces ({last_status}) until {until:%Y-%m-%d %H:%M} UTC"
     limit = settings.TIERDESK_MAIL_AUTO_PER_HOUR
@@ -160,14 +240,93 @@ def outbound_queue(
 
     Returns ``None`` when there is nobody to send to or it was queued before (same key).
     """
-    if not to:
-        return None
-    mailbox = mailbox or sending_mailbox(ticket)
-    automatic = kind in AUTOMATIC_KINDS
-    rendered = render(kind, {**context, "ticket": ticket, "mailbox": mailbox})
-    return outbound_store(
-        kind=kind, to=to, subject=rendered.subject, body=rendered.body, dedupe_key=dedupe_key,
-        mailbox=mailbox, ticket=ticket, automatic=automatic, answering=answering,
+    notice = {"kind": kind, "to": to, "context": context, "dedupe_key": dedupe_key,
+              "ticket": ticket, "mailbox": mailbox, "answering": answering}  # fmt: skip
+    queued = outbound_queue_many([notice])
+    return queued[0] if queued else None
+
+
+def outbound_queue_many(notices: Sequence[dict[str, Any]]) -> list[OutboundMail]:
+    """``outbound_queue`` for many mails, each a dict of its arguments; the rows queued now.
+
+    Set-based: the tickets' sending mailboxes, their conversations (thread headers) and the
+    addresses' suppression are read once for all, each template once, the rows written in one
+    INSERT and sent by one task. A mail queued before (same key) is left out; if another
+    worker queues one of them meanwhile, each is queued on its own instead."""
+    notices = [notice for notice in notices if notice.get("to")]
+    if len(notices) > 1:  # one mail finds a clash by its INSERT; many would lose the batch
+        stored = set(
+            OutboundMail.objects.filter(dedupe_key__in=[_key(notice) for notice in notices])
+            .order_by()
+            .values_list("dedupe_key", flat=True)
+        )
+        notices = [notice for notice in notices if _key(notice) not in stored]
+    if not notices:
+        return []
+    rows = _compose(notices)
+    try:
+        with transaction.atomic():
+            insert_rows(rows)
+    except IntegrityError:
+        if len(notices) == 1:
+            return []  # queued before: this is a retry of the same work
+        return [mail for notice in notices for mail in outbound_queue_many([notice])]
+    _schedule_send(*(mail.pk for mail in rows if mail.status == OutboundStatus.QUEUED))
+    return rows
+
+
+def _key(notice: dict[str, Any]) -> str:
+    return str(notice["dedupe_key"])[:200]
+
+
+def _compose(notices: list[dict[str, Any]]) -> list[OutboundMail]:
+    """The unsaved rows of the notices, rendered and threaded."""
+    tickets = [notice.get("ticket") for notice in notices]
+    mailboxes = sending_mailboxes(n.get("ticket") for n in notices if not n.get("mailbox"))
+    threads = conversations(tickets)
+    kinds = [notice["kind"] for notice in notices]
+    reasons = suppression_reasons([(n["to"], n["kind"] in AUTOMATIC_KINDS) for n in notices])
+    sources = {kind: template_source(kind) for kind in set(kinds)}
+    rows = []
+    for notice, ticket, kind, reason in zip(notices, tickets, kinds, reasons, strict=True):
+        mailbox = notice.get("mailbox") or mailboxes[_pk(ticket)]
+        context = {**notice["context"], "ticket": ticket, "mailbox": mailbox}
+        rendered = render(kind, context, source=sources[kind])
+        thread = _thread(threads.get(_pk(ticket) or 0, []), notice.get("answering", ""))
+        rows.append(
+            _row(
+                kind=kind, to=notice["to"], subject=rendered.subject, body=rendered.body,
+                dedupe_key=_key(notice), mailbox=mailbox, ticket=ticket,
+                automatic=kind in AUTOMATIC_KINDS, thread=thread, reason=reason,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _row(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    mailbox: Mailbox | None,
+    ticket: Any,
+    automatic: bool,
+    thread: tuple[str, list[str]],
+    reason: str,
+) -> OutboundMail:
+    """An unsaved mail, threaded by ``thread`` (In-Reply-To, References), suppressed for
+    ``reason`` when there is one. A kind missing from ``OutboundKind`` is refused
+    (``ValueError``): every app's mail is named there."""
+    in_reply_to, references = thread
+    return OutboundMail(
+        dedupe_key=dedupe_key[:200], kind=OutboundKind(kind), mailbox=mailbox, ticket=ticket,
+        to_address=to, from_address=_from_address(mailbox), subject=subject, body=body,
+        message_id=new_message_id(_pk(ticket)), in_reply_to=in_reply_to,
+        references=" ".join(f"<{mid}>" for mid in references), is_automatic=automatic,
+        last_error=reason, created_at=now(),
+        status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
     )  # fmt: skip
 
 
@@ -199,16 +358,14 @@ def outbound_store(
     is stored as suppressed and not sent). ``on_ticket``: the mail belongs to the ticket's
     thread (a notice to an agent is threaded but not stored on it); ``files`` go with it as
     attachments. ``None`` when queued before (same key)."""
-    in_reply_to, references = thread_headers(ticket, answering)
     reason = suppression_reason(to, automatic)
-    mail = OutboundMail(
-        dedupe_key=dedupe_key[:200], kind=kind, mailbox=mailbox,
-        ticket=ticket if on_ticket else None, to_address=to, from_address=_from_address(mailbox),
-        subject=subject, body=body, message_id=new_message_id(getattr(ticket, "pk", None)),
-        in_reply_to=in_reply_to, references=" ".join(f"<{mid}>" for mid in references),
-        is_automatic=automatic, last_error=reason, created_at=now(),
-        status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
+    mail = _row(
+        kind=kind, to=to, subject=subject, body=body, dedupe_key=dedupe_key, mailbox=mailbox,
+        ticket=ticket, automatic=automatic, thread=thread_headers(ticket, answering),
+        reason=reason,
     )  # fmt: skip
+    if not on_ticket:
+        mail.ticket = None  # threaded to the ticket, not stored on it
     try:
         with transaction.atomic():
             mail.save()
@@ -310,21 +467,71 @@ def mail_send(outbound_id: int) -> str:
 
 @task
 def mail_send_many(outbound_ids: list[int]) -> list[str]:
-    """The mails one intake batch queued: one task row for the batch, not one per mail."""
-    return [outbound_send(pk) for pk in outbound_ids]
+    """The mails one batch queued: one task row for the batch, not one per mail."""
+    return outbound_send_many(outbound_ids)
 
 
 def outbound_send(outbound_id: int) -> str:
     """Send one queued mail; the new status. Claimed by compare-and-set, so one sender only."""
-    at = now()
-    claimed = (
-        OutboundMail.objects.filter(pk=outbound_id, status=OutboundStatus.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
-        .update(status=OutboundStatus.SENDING, next_attempt_at=at, attempts=_attempts_plus_one())
+    return outbound_send_many([outbound_id])[0]
+
+
+def outbound_send_many(outbound_ids: Sequence[int]) -> list[str]:
+    """Send queued mails, each mailer's over one connection; their new statuses, in order
+    ("skipped": not queued or not due, or another sender has it). Each mail is marked sent
+    as soon as the server took it (one small UPDATE): a worker that dies half-way leaves at
+    most the one mail in flight "sending", for the outbox sweep to send again after
+    ``STALE_SENDING``; a customer never gets a whole batch twice."""
+    statuses = dict.fromkeys(outbound_ids, "skipped")
+    claimed = _claim(outbound_ids)
+    mails = (
+        OutboundMail.objects.select_related("mailbox")
+        .prefetch_related("attachments")
+        .filter(pk__in=claimed)
+        .order_by("pk")
     )
-    if not claimed:
-        return "skipped"
-    mail = OutboundMail.objects.select_related("mailbox").get(pk=outbound_id)
+    by_mailer: dict[str, list[OutboundMail]] = {}
+    for mail in mails:
+        by_mailer.setdefault(_mailer(mail), []).append(mail)
+    for alias, group in by_mailer.items():
+        statuses.update(_send_over_one_connection(alias, group))
+    return [statuses[pk] for pk in outbound_ids]
+
+
+def _claim(outbound_ids: Sequence[int]) -> list[int]:
+    """Mark the due queued mails among ``outbound_ids`` as being sent, by this sender only
+    (their rows locked meanwhile, skipping those another sender holds; SQLite's transactions
+    take its one write lock at BEGIN); the ids claimed."""
+    at = now()
+    with transaction.atomic():
+        due = (
+            OutboundMail.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(outbound_ids), status=OutboundStatus.QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
+        )
+        claimed = list(due.values_list("pk", flat=True))
+        if claimed:
+            OutboundMail.objects.filter(pk__in=claimed).update(
+                status=OutboundStatus.SENDING, next_attempt_at=at, attempts=_attempts_plus_one()
+            )
+    return claimed
+
+
+def _send_over_one_connection(alias: str, mails: list[OutboundMail]) -> dict[int, str]:
+    """Send the mails through the mailer ``alias`` on one connection; each one's status (a
+    failure is that mail's alone, retried later as usual)."""
+    connection = mailers[alias]
+    try:
+        connection.open()
+    except Exception as exc:
+        return {mail.pk: _after_failure(mail, exc) for mail in mails}
+    try:
+        return {mail.pk: _send(mail, connection) for mail in mails}
+    finally:
+        connection.close()
+
+
+def _send(mail: OutboundMail, connection: Any) -> str:
     try:
         if mail.kind in RENDERED_ON_SEND and not mail.body:
             reason = _render_on_send(mail)
@@ -333,7 +540,7 @@ def outbound_send(outbound_id: int) -> str:
                     status=OutboundStatus.SUPPRESSED, last_error=reason
                 )
                 return OutboundStatus.SUPPRESSED
-        _email_of(mail).send(using=_mailer(mail))
+        connection.send_messages([_email_of(mail)])
     except Exception as exc:
         return _after_failure(mail, exc)
     OutboundMail.objects.filter(pk=mail.pk).update(
@@ -430,9 +637,14 @@ def outbox_sweep(*, limit: int = 200) -> int:
 
 def event_mail(event_id: int) -> int:
     """Queue what the reporter should hear about one ticket event; the count queued."""
-    notice = notice_for_event(event_id)
-    if notice is None:
+    return event_mails([event_id])
+
+
+def event_mails(event_ids: Sequence[int]) -> int:
+    """Queue what the reporters should hear about these ticket events (a broadcast's batch of
+    replies), set-based: the count queued."""
+    notices = notices_for_events(event_ids)
+    if not notices:
         return 0
     with transaction.atomic():
-        mail = outbound_queue(**notice)
-    return 1 if mail is not None else 0
+        return len(outbound_queue_many(list(notices.values())))

@@ -45,8 +45,10 @@ def _compiled(source: str) -> Template:
     return Template(source)
 
 
-def render(key: str, context: dict[str, Any]) -> Rendered:
-    subject_source, body_source = template_source(key)
+def render(key: str, context: dict[str, Any], *, source: tuple[str, str] | None = None) -> Rendered:
+    """The mail ``key`` in ``context``; ``source``: its template as ``template_source`` gave
+    it (a batch reads each template once)."""
+    subject_source, body_source = source or template_source(key)
     ctx = Context({**context, "reply_marker": REPLY_MARKER}, autoescape=False)
     subject = " ".join(_compiled(subject_source).render(ctx).split())
     body = _compiled(body_source).render(ctx).strip() + "\n"

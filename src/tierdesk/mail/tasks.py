@@ -9,15 +9,33 @@ from django.tasks import task
 
 from tierdesk.core import scheduler
 from tierdesk.mail.imap import poll_all
-from tierdesk.mail.outbound import event_mail, mail_send, mail_send_many, outbox_sweep
+from tierdesk.mail.outbound import (
+    event_mail,
+    event_mails,
+    mail_send,
+    mail_send_many,
+    outbox_sweep,
+)
 
 # Sending tasks are defined beside the function they run (queueing a mail enqueues them).
-__all__ = ["mail_notify", "mail_outbox", "mail_poll", "mail_send", "mail_send_many"]
+__all__ = [
+    "mail_notify",
+    "mail_notify_many",
+    "mail_outbox",
+    "mail_poll",
+    "mail_send",
+    "mail_send_many",
+]
 
 
 @task
 def mail_notify(event_id: int) -> int:
     return event_mail(event_id)
+
+
+@task
+def mail_notify_many(event_ids: list[int]) -> int:
+    return event_mails(event_ids)
 
 
 @task

@@ -17,6 +17,7 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, NotFound
 from tierdesk.core.text import MAX_REASON
 from tierdesk.crm.models import Contact, Organization
+from tierdesk.mail.models import OutboundKind
 from tierdesk.mail.outbound import default_mailbox, outbound_store
 from tierdesk.reports import policies
 from tierdesk.reports.backlog import backlog_insert
@@ -40,7 +41,7 @@ CHUNK_DAYS = 7
 LIVE_DAYS = 2
 DIRTY_DAYS_PER_RUN = 31
 # The outbound mail's kind (mail's OutboundKind names the ticket notices; this one is ours).
-REPORT_MAIL_KIND = "monthly_report"
+REPORT_MAIL_KIND = OutboundKind.MONTHLY_REPORT
 
 
 # ---- rollups -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from tierdesk.core.clock import now
 from tierdesk.core.fetch import CompiledQuery, Fragment, Param
 from tierdesk.crm.models import Organization, Subscription
+from tierdesk.crm.selectors import active_subscriptions
 from tierdesk.sla.clocks import (
     ALWAYS_OPEN,
     ClockTicket,
@@ -54,10 +55,8 @@ def _subscription_of(owner: Any, product: Any, day: Any) -> Subquery:
     covers = Q(product_id__isnull=True)
     if product is not None:
         covers |= Q(product_id=product)
-    active = Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-    subscriptions = Subscription.objects.filter(
-        covers, active, organization_id=owner, starts_on__lte=day
-    )
+    # Which subscriptions are active on ``day`` is the CRM's rule.
+    subscriptions = active_subscriptions(covers & Q(organization_id=owner), day)
     ordered = subscriptions.order_by(F("product_id").asc(nulls_last=True), "-starts_on", "-id")
     return Subquery(ordered.values("plan_id")[:1])
 

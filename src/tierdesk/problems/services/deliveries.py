@@ -24,6 +24,7 @@ from django.tasks import task
 
 from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, TierdeskError
+from tierdesk.mail.events import event_mails_batched
 from tierdesk.problems.models import (
     BroadcastState,
     DeliveryOutcome,
@@ -58,7 +59,12 @@ def update_deliver(*, update_id: int, batch_size: int = BATCH_SIZE) -> int:
     if update is None or update.state == BroadcastState.DONE or update.author is None:
         return 0
     posted, after = 0, 0
-    while (batch := _deliver_batch(update, after, batch_size)) is not None:
+    while True:
+        # The batch's reply events reach mail as one task, their mails composed set-based.
+        with event_mails_batched():
+            batch = _deliver_batch(update, after, batch_size)
+        if batch is None:
+            break
         posted += batch[0]
         after = batch[1]
     ProblemUpdate.objects.filter(pk=update.pk, state=BroadcastState.QUEUED).update(

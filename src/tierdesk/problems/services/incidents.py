@@ -13,7 +13,8 @@ from django.utils.text import slugify
 
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, InvalidTransition, NotFound
-from tierdesk.crm.models import Organization, Product, Subscription
+from tierdesk.crm.models import Organization, Product
+from tierdesk.crm.selectors import active_subscriptions
 from tierdesk.mail.models import OutboundKind
 from tierdesk.problems.models import (
     AffectedScope,
@@ -109,9 +110,7 @@ def _scope_organizations(incident: Incident) -> Any:
         ids = [ticket.organization_id for ticket in _tickets_of(incident)]
         return Organization.objects.filter(pk__in=ids)
     today = now().date()
-    current = Subscription.objects.filter(starts_on__lte=today).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
-    )
+    current = active_subscriptions(Q(), today)  # the CRM's rule of "active"
     if incident.scope == AffectedScope.PRODUCT:
         current = current.filter(Q(product_id=incident.scope_product_id) | Q(product__isnull=True))
     else:
