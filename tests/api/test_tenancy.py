@@ -127,6 +127,11 @@ PROBES: dict[str, Probe] = {
     "POST /kb/articles/{slug}/request-changes": Probe("own"),
     "POST /kb/articles/{slug}/submit": Probe("own"),
     "POST /kb/articles/{slug}/verify": Probe("own"),
+    # An article's files follow the article's visibility (tests/kb/test_files.py).
+    "GET /kb/articles/{slug}/attachments": Probe("own"),
+    "POST /kb/articles/{slug}/attachments": Probe("own"),
+    "GET /kb/articles/{slug}/attachments/{attachment_id}/download": Probe("own"),
+    "DELETE /kb/articles/{slug}/attachments/{attachment_id}": Probe("own"),
     # Problems, incidents, root-cause reports and changes: every persona over every one of
     # them in tests/problems/test_tenancy.py.
     "GET /problems": Probe("own"),

@@ -8,9 +8,8 @@ from pathlib import PurePosixPath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tierdesk.core import text
+from tierdesk.core import attachments, text
 from tierdesk.mail import parsing
-from tierdesk.tickets.services import attachments
 
 
 @given(st.text(max_size=300))

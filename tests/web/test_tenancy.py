@@ -6,6 +6,8 @@ fails ``test_every_desk_and_portal_url_is_covered`` until someone says how to ca
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tierdesk.kb.models import Article, Revision, Section
+from tierdesk.core.attachments import store
+from tierdesk.kb.models import Article, ArticleAttachment, Revision, Section
 from tierdesk.portal.models import Announcement
 
 # name -> (method, kwargs from the Desk fixture, extra data); the objects named belong to Acme
@@ -103,13 +106,19 @@ URLS: dict[str, tuple[str, Any]] = {
     "desk:kb_diff": ("get", lambda d: {"slug": kb_article().slug}),
     "desk:kb_restore": ("post", lambda d: {"slug": kb_article().slug, "number": 1}),
     "desk:kb_transition": ("post", lambda d: {"slug": kb_article().slug, "name": "submit"}),
+    # An article's files (tests/kb/test_files.py walks them for every persona and article).
+    "kb:file": ("get", lambda d: {"slug": kb_article().slug, "name": kb_file()}),
+    "desk:kb_file": ("get", lambda d: {"slug": kb_article().slug, "name": kb_file()}),
+    "desk:kb_file_add": ("post", lambda d: {"slug": kb_article().slug}),
+    "desk:kb_file_remove": ("post", lambda d: {"slug": kb_article().slug, "name": kb_file()}),
 }
 # Pages about one of Acme's objects (or l1's), as opposed to pages about nothing in particular.
 OBJECT_URLS = {name for name in URLS if name.endswith(("ticket", "_message", "_action", "_form",
                "attachment", "_reply", "_close", "_reopen", "saved_view_delete"))}  # fmt: skip
 PUBLIC = {"portal:home", "portal:support_policy", "portal:news", "portal:news_feed",
           "portal:news_item", "kb:home", "kb:search",
-          "kb:section", "kb:article", "kb:suggest", "kb:feedback", "kb:solved"}  # fmt: skip
+          "kb:section", "kb:article", "kb:suggest", "kb:feedback", "kb:solved",
+          "kb:file"}  # fmt: skip
 
 
 def first(model: str) -> int:
@@ -140,6 +149,19 @@ def public_article() -> Any:
 def kb_article() -> Any:
     """The published public article, made once however often a test asks for it."""
     return Article.objects.filter(slug="reset-password").first() or public_article()
+
+
+def kb_file() -> str:
+    """A file of the published public article, there since before its publication."""
+    article = kb_article()
+    if not article.attachments.exists():
+        stored = store(stream=io.BytesIO(b"steps"), filename="steps.txt")
+        ArticleAttachment.objects.create(
+            article=article, file=stored.path, filename=stored.name, size=stored.size,
+            content_type=stored.content_type, sha256=stored.sha256,
+            created_at=article.published_at - timedelta(seconds=1),
+        )  # fmt: skip
+    return "steps.txt"
 
 
 def named_patterns(namespace: str) -> set[str]:

@@ -52,6 +52,13 @@ urlpatterns = [
         kb_views.kb_restore,
         name="kb_restore",
     ),
+    path("kb/articles/<slug:slug>/files/", kb_views.kb_file_add, name="kb_file_add"),
+    path("kb/articles/<slug:slug>/files/<str:name>", kb_views.kb_file, name="kb_file"),
+    path(
+        "kb/articles/<slug:slug>/files/<str:name>/remove/",
+        kb_views.kb_file_remove,
+        name="kb_file_remove",
+    ),
     path("kb/articles/<slug:slug>/<slug:name>/", kb_views.kb_transition, name="kb_transition"),
 ]
 urlpatterns += config_urls.urlpatterns

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja.responses import codes_2xx
 
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.core.api.schemas import (
@@ -19,10 +20,11 @@ from tierdesk.core.api.schemas import (
     Slug,
     paginate,
 )
+from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT
 from tierdesk.kb import selectors, services
-from tierdesk.kb.models import Article, Section, Visibility
+from tierdesk.kb.models import Article, ArticleAttachment, Section, Visibility
 
 router = Router(tags=["knowledge base"])
 
@@ -121,6 +123,12 @@ class ArticleIn(In):
     tags: list[Annotated[str, Field(max_length=services.MAX_TAG)]] = Field(
         default_factory=list, max_length=services.MAX_TAGS
     )
+    products: list[Id] = Field(
+        default_factory=list, max_length=50, description="Product ids the article applies to."
+    )
+    entitled_only: bool = Field(
+        default=False, description="Only readers entitled to one of its products read it."
+    )
 
 
 class ArticleChange(In):
@@ -189,7 +197,7 @@ def kb_article_create(request: ApiRequest, payload: ArticleIn) -> Any:
     article = services.article_create(
         actor=request.auth, section=_section(payload.section), title=payload.title,
         body=payload.body, summary=payload.summary, visibility=payload.visibility,
-        tags=payload.tags,
+        tags=payload.tags, product_ids=payload.products, entitled_only=payload.entitled_only,
     )  # fmt: skip
     return Status(201, work_out(article, request.auth))
 
@@ -249,3 +257,74 @@ def kb_article_verify(request: ApiRequest, slug: ArticleSlug) -> Any:
 def kb_article_archive(request: ApiRequest, slug: ArticleSlug) -> Any:
     article = services.article_archive(actor=request.auth, article=_work(request, slug))
     return work_out(article, request.auth)
+
+
+# ---- files and images -----------------------------------------------------------------------
+
+
+class FileOut(Schema):
+    id: int
+    filename: str
+    content_type: str = Field(description="As uploaded (or guessed from the name).")
+    image: bool = Field(description="A raster image by its bytes: pages show it inline.")
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+def file_out(attachment: ArticleAttachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk, "filename": attachment.filename,
+        "content_type": attachment.content_type, "image": bool(attachment.image_type),
+        "size": attachment.size, "sha256": attachment.sha256, "created_at": attachment.created_at,
+    }  # fmt: skip
+
+
+@router.get("/kb/articles/{slug}/attachments", response={200: list[FileOut], **ERRORS})
+def kb_attachment_list(request: ApiRequest, slug: ArticleSlug) -> Any:
+    """The article's files, newest per name: for its authors and reviewers the current ones,
+    for its readers those of the live revision. In a body, an image or a link naming one of
+    them (``![Diagram](diagram.png)``) shows that file on the pages."""
+    article = _work(request, slug)
+    return [file_out(a) for a in selectors.article_files(user=request.auth, article=article)]
+
+
+@router.post("/kb/articles/{slug}/attachments", response={201: FileOut, **ERRORS})
+def kb_attachment_add(
+    request: ApiRequest,
+    slug: ArticleSlug,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja's way to declare an upload
+) -> Any:
+    """Multipart upload (the article's authors). A file of a name already there replaces it; a
+    published article becomes a draft: readers get the change when a reviewer publishes it."""
+    attachment = services.article_file_add(
+        actor=request.auth, article=_work(request, slug), stream=file, filename=file.name or "",
+        content_type=file.content_type or "",
+    )  # fmt: skip
+    return Status(201, file_out(attachment))
+
+
+@router.get(
+    "/kb/articles/{slug}/attachments/{attachment_id}/download",
+    response={codes_2xx: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "The file."}}},
+)
+def kb_attachment_download(request: ApiRequest, slug: ArticleSlug, attachment_id: Id) -> Any:
+    """One of the files ``kb_attachment_list`` lists for the caller: an image inline, anything
+    else as a download a browser never renders."""
+    article = _work(request, slug)
+    attachment = selectors.article_file(user=request.auth, article=article, pk=attachment_id)
+    return file_response(
+        attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size, inline_image=attachment.image_type,
+    )  # fmt: skip
+
+
+@router.delete("/kb/articles/{slug}/attachments/{attachment_id}", response={204: None, **ERRORS})
+def kb_attachment_remove(request: ApiRequest, slug: ArticleSlug, attachment_id: Id) -> Any:
+    """Remove the file of that one's name (the article's authors); readers keep it until the
+    article is published again."""
+    article = _work(request, slug)
+    attachment = selectors.article_file(user=request.auth, article=article, pk=attachment_id)
+    services.article_file_remove(actor=request.auth, article=article, filename=attachment.filename)
+    return Status(204, None)

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 
+from tierdesk.core.attachments import upload_path
+
 DAYS_PER_MONTH = 30.44
 
 
@@ -159,6 +161,36 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} r{self.number}"
+
+
+class ArticleAttachment(models.Model):
+    """A file or an image of an article, stored by the one storage rule (``core.attachments``:
+    under its SHA-256, like tickets' attachments). Rows never change: a file of a name already
+    there replaces it for what comes next, and a removal sets ``removed_at``. Readers see the
+    files as they were when the live revision was published; authors and reviewers the current
+    ones (``kb.selectors.article_files``)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=upload_path, max_length=200)
+    filename = models.CharField(max_length=255, help_text="As uploaded, made safe.")
+    content_type = models.CharField(max_length=100)
+    image_type = models.CharField(
+        max_length=20, blank=True,
+        help_text="The raster image type its bytes show (shown inline); empty for other files.",
+    )  # fmt: skip
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["article", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Review(models.Model):

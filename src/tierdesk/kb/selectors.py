@@ -12,7 +12,14 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from tierdesk.core.clock import now
 from tierdesk.core.errors import NotFound
 from tierdesk.kb import policies, search
-from tierdesk.kb.models import Article, Revision, Section, State, TicketArticle
+from tierdesk.kb.models import (
+    Article,
+    ArticleAttachment,
+    Revision,
+    Section,
+    State,
+    TicketArticle,
+)
 
 MAX_SEARCH_RESULTS = 50
 MAX_SUGGESTIONS = 5
@@ -158,6 +165,40 @@ def shown_revision(*, user: Any, article: Article) -> Revision:
     if sees_work(user, article) or article.published_revision is None:
         return latest_revision(article=article)
     return article.published_revision
+
+
+def article_files(
+    *, user: Any, article: Article, live: bool | None = None
+) -> list[ArticleAttachment]:
+    """The files of an article the user has (from ``article_get`` or ``work_get``), newest per
+    name, by name. ``live``: as its readers see them, the files as they were when the live
+    revision was published (a file added since waits for the next publication, as a text does);
+    otherwise the current ones. Unsaid: readers the live files, its workers the current."""
+    if live is None:
+        live = not sees_work(user, article)
+    rows = ArticleAttachment.objects.filter(article=article)
+    if live:
+        at = article.published_at
+        if at is None or article.published_revision_id is None:
+            return []
+        rows = rows.filter(created_at__lte=at).filter(
+            Q(removed_at__isnull=True) | Q(removed_at__gt=at)
+        )
+    else:
+        rows = rows.filter(removed_at__isnull=True)
+    newest = {row.filename: row for row in rows.order_by("created_at", "pk")}
+    return [newest[name] for name in sorted(newest)]
+
+
+def article_file(
+    *, user: Any, article: Article, filename: str = "", pk: int | None = None,
+    live: bool | None = None,
+) -> ArticleAttachment:  # fmt: skip
+    """One of ``article_files`` by its name or id; any other is ``NotFound``."""
+    for row in article_files(user=user, article=article, live=live):
+        if row.filename == filename or row.pk == pk:
+            return row
+    raise NotFound("No such file.")
 
 
 @dataclass(frozen=True)

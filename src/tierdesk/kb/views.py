@@ -8,15 +8,18 @@ not read is a 404, on every URL here.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.core.text import MAX_SEARCH
 from tierdesk.kb import search as kb_search
 from tierdesk.kb import selectors, services
 from tierdesk.kb.models import Article, Section
+from tierdesk.kb.rendering import with_files
 
 SEARCH_RESULTS = 20
 SUGGEST_CHARS = 500  # of subject and description: enough words to find an article
@@ -60,14 +63,40 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _article_page(request: HttpRequest, found: Article, **extra: object) -> HttpResponse:
     trail = [found.section.parent, found.section] if found.section.parent_id else [found.section]
+    revision = found.published_revision
+    assert revision is not None  # article_get answers published articles only
+    files = selectors.article_files(user=request.user, article=found, live=True)
     context = {
         "article": found,
-        "revision": found.published_revision,
+        "revision": revision,
+        "body_html": with_files(revision.body_html, files, lambda name: _file_url(found, name)),
+        "files": files,
         "trail": trail,
         "related": selectors.article_related(user=request.user, article=found),
         **extra,
     }
     return render(request, "kb/article.html", context)
+
+
+def _file_url(article: Article, name: str) -> str:
+    return reverse("kb:file", args=[article.slug, name])
+
+
+@require_GET
+def file_download(request: HttpRequest, slug: str, name: str) -> FileResponse:
+    """One of the article's files as its readers have it (those of the live revision): a
+    download, or an image shown inline; 404 to whoever may not read the article."""
+    found = _readable(request, slug)
+    try:
+        attachment = selectors.article_file(
+            user=request.user, article=found, filename=name, live=True
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return file_response(
+        attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size, inline_image=attachment.image_type,
+    )  # fmt: skip
 
 
 @require_POST

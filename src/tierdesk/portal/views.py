@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.accounts.principal import Role, principal_of
+from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import NotFound, TierdeskError
 from tierdesk.core.text import MAX_IMPACT, MAX_PAGE, parse_int
 from tierdesk.crm import selectors as crm_selectors
@@ -255,7 +256,6 @@ def ticket_reopen(request: HttpRequest, ref: str) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, ref: str, pk: int) -> FileResponse:
     found = ticket_selectors.attachment_get(user=request.user, reference=ref, attachment_id=pk)
-    return FileResponse(
-        found.file.open("rb"), as_attachment=True, filename=found.filename,
-        content_type=found.content_type,
-    )  # fmt: skip
+    return file_response(
+        found.file, filename=found.filename, content_type=found.content_type, size=found.size
+    )

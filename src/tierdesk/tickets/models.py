@@ -8,6 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from tierdesk.accounts.models import SupportLevel
+from tierdesk.core.attachments import stored_path
 from tierdesk.tickets.domain import (
     PendingReason,
     Severity,
@@ -325,8 +326,9 @@ class Message(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    # The stored name is the content hash: nothing a sender chose reaches the file system.
-    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+    # The stored name is the content hash (core.attachments, the one storage rule): nothing a
+    # sender chose reaches the file system. Kept here by name: the migrations refer to it.
+    return stored_path(instance.sha256)
 
 
 class Attachment(models.Model):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import TierdeskError
 from tierdesk.desk import forms as desk_forms
 from tierdesk.desk import selectors
@@ -129,7 +130,6 @@ def ticket_action_form(request: HttpRequest, ref: str, name: str) -> HttpRespons
 @require_GET
 def attachment(request: HttpRequest, ref: str, pk: int) -> FileResponse:
     found = ticket_selectors.attachment_get(user=request.user, reference=ref, attachment_id=pk)
-    return FileResponse(
-        found.file.open("rb"), as_attachment=True, filename=found.filename,
-        content_type=found.content_type,
-    )  # fmt: skip
+    return file_response(
+        found.file, filename=found.filename, content_type=found.content_type, size=found.size
+    )

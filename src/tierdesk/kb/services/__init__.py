@@ -1,5 +1,6 @@
-"""Writes to the knowledge base (M4): ``articles`` (authoring and review), ``readers`` (what
-readers do), ``imports`` (``tierdesk kb import``), ``verification`` (re-verification)."""
+"""Writes to the knowledge base (M4): ``articles`` (authoring and review), ``attachments``
+(an article's files and images), ``readers`` (what readers do), ``imports`` (``tierdesk kb
+import``), ``verification`` (re-verification)."""
 
 from tierdesk.kb.services.articles import (
     MAX_SUMMARY,
@@ -15,6 +16,7 @@ from tierdesk.kb.services.articles import (
     review_request_changes,
     revision_restore,
 )
+from tierdesk.kb.services.attachments import MAX_FILES, article_file_add, article_file_remove
 from tierdesk.kb.services.imports import Imported, ImportFile, article_import, articles_import
 from tierdesk.kb.services.readers import (
     MAX_COMMENT,
@@ -27,10 +29,16 @@ from tierdesk.kb.services.readers import (
     ticket_article_send,
 )
 from tierdesk.kb.services.related import related_refresh
-from tierdesk.kb.services.verification import article_verify, verification_sweep
+from tierdesk.kb.services.verification import (
+    article_verify,
+    may_verify,
+    verifiable,
+    verification_sweep,
+)
 
 __all__ = [
     "MAX_COMMENT",
+    "MAX_FILES",
     "MAX_QUERY",
     "MAX_SUMMARY",
     "MAX_TAG",
@@ -40,6 +48,8 @@ __all__ = [
     "Imported",
     "article_archive",
     "article_create",
+    "article_file_add",
+    "article_file_remove",
     "article_import",
     "article_submit",
     "article_update",
@@ -51,10 +61,12 @@ __all__ = [
     "create_article",
     "deflection_record",
     "feedback_record",
+    "may_verify",
     "related_refresh",
     "review_approve",
     "review_request_changes",
     "revision_restore",
     "ticket_article_send",
+    "verifiable",
     "verification_sweep",
 ]

@@ -50,20 +50,25 @@ REVIEWED_KIND = NotificationKind.KB_REVIEWED
 def article_create(
     *, actor: Any, section: Section, title: str, body: str, summary: str = "",
     visibility: str = Visibility.INTERNAL, tags: list[str] | None = None, slug: str = "",
+    product_ids: list[int] | None = None, entitled_only: bool = False,
 ) -> Article:  # fmt: skip
-    """A new article in draft, with its first revision."""
+    """A new article in draft, with its first revision; ``product_ids``: the products it
+    applies to, ``entitled_only``: only readers entitled to one of them read it."""
     if not policies.is_author(actor):
         raise Forbidden("You may not write knowledge-base articles.")
     _check_text(title=title, body=body, summary=summary)
     _check_choice(visibility)
     tags = _clean_tags(tags or [])
+    products = _products(product_ids or [])
     body_html = render_markdown(body)
     at = now()
     with transaction.atomic():
         article = Article.objects.create(
             slug=free_slug(slug or title), section=section, visibility=visibility, tags=tags,
-            created_at=at, updated_at=at,
+            entitled_only=entitled_only, created_at=at, updated_at=at,
         )  # fmt: skip
+        if products:
+            article.products.set(products)
         _revise(article, actor, title, summary, body, body_html, at)
     return article
 

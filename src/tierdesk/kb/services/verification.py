@@ -30,12 +30,22 @@ def article_verify(*, actor: Any, article: Article) -> Article:
     """A reviewer of the section's owner team confirms that the live text is still right: the
     next interval starts now."""
     _check(actor, policies.REVIEW, article)
-    if article.published_revision_id is None or article.state == State.ARCHIVED:
+    if not verifiable(article):
         raise InvalidTransition("Only a published article is verified.")
     article.verify_by = article.section.verification_due(now())
     article.verification_asked_at = None
     article.save(update_fields=["verify_by", "verification_asked_at"])
     return article
+
+
+def verifiable(article: Article) -> bool:
+    """Whether the article has a live text to verify (not archived)."""
+    return article.published_revision_id is not None and article.state != State.ARCHIVED
+
+
+def may_verify(user: Any, article: Article) -> bool:
+    """Whether ``article_verify`` would accept the user's verification (the desk's button)."""
+    return policies.can(user, policies.REVIEW, article) and verifiable(article)
 
 
 def verification_sweep(*, at: datetime | None = None) -> int:

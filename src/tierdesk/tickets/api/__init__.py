@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ninja import Router
 
+from tierdesk.core.attachments import content_disposition
 from tierdesk.tickets.api import actions, tickets
-from tierdesk.tickets.api.tickets import content_disposition
 
 __all__ = ["content_disposition", "router"]
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.responses import codes_2xx
 
@@ -14,6 +12,7 @@ from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.accounts.principal import Role, principal_of
 from tierdesk.core.api.renderers import json_response
 from tierdesk.core.api.schemas import ERRORS, Id, PageParams, paginate
+from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import InvalidInput, NotFound
 from tierdesk.core.text import MAX_NAME, parse_int
 from tierdesk.crm import selectors as crm_selectors
@@ -271,26 +270,10 @@ def attachment_download(request: ApiRequest, ref: str, attachment_id: Id) -> Any
     attachment = selectors.attachment_get(
         user=request.auth, reference=ref, attachment_id=attachment_id
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["Content-Disposition"] = content_disposition(attachment.filename)
-    response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the exact name per RFC 5987/6266."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in ascii_name)
-    return (
-        f'attachment; filename="{ascii_name or "attachment"}"; '
-        f"filename*=UTF-8''{quote(filename, safe='')}"
-    )
+    return file_response(
+        attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size,
+    )  # fmt: skip
 
 
 # ---- categories -----------------------------------------------------------------------------

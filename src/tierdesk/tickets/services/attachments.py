@@ -1,53 +1,31 @@
-"""Files on tickets: size-limited, content-addressed by SHA-256, stored through Django storage."""
+"""Files on tickets: size-limited, content-addressed by SHA-256, stored through Django storage
+by the one storage rule (``core.attachments``, which the knowledge base's files share)."""
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-from dataclasses import dataclass
 from functools import cache
 from typing import IO, Any
 
-from django.conf import settings
-from django.core.files.base import File
 from django.db import connections, router, transaction
 
 from tierdesk.accounts.principal import principal_of
+from tierdesk.core.attachments import StoredFile, store
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.inserts import insert_selecting, insert_sql, insert_values, mark_inserted
-from tierdesk.core.text import safe_filename
 from tierdesk.tickets.domain import Action
 from tierdesk.tickets.models import Attachment, EventKind, Fact, Message, Ticket, TicketEvent
 from tierdesk.tickets.services.base import check, event_written, insert, plan_event, record
 from tierdesk.tickets.services.unit import UnitOfWork
 
-CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file hashed, measured and stored under its hash, ready to become an attachment."""
-
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    path: str
+__all__ = ["StoredFile", "attachment_add", "attachment_store"]
 
 
 def attachment_store(*, stream: IO[bytes], filename: str, content_type: str = "") -> StoredFile:
     """The slow part of an attachment (reading, hashing, writing the file), done before any
     transaction opens: on SQLite a transaction holds the one write lock while it lasts. A face
     that adds files in its own transaction stores them with this first."""
-    name = safe_filename(filename)
-    digest, size = _hash_and_measure(stream)
-    limit = settings.TIERDESK_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise InvalidInput(f"{name} is {size:,} bytes; the limit is {limit:,} bytes.", field="file")
-    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    path = _store_file(Attachment(filename=name, size=size, sha256=digest), stream)
-    return StoredFile(name, content_type[:100], size, digest, path)
+    return store(stream=stream, filename=filename, content_type=content_type)
 
 
 def attachment_add(
@@ -93,20 +71,6 @@ def attachment_add(
     return attachment
 
 
-def _store_file(attachment: Attachment, stream: IO[bytes]) -> str:
-    """Write the file under its content hash, or point at the one already there: the same
-    bytes (a signature's logo on every mail, a log sent twice) are stored once. A file of
-    another size under that name was cut short (a crash mid-write) and is not reused: the
-    storage then picks a fresh name, as for any clash. Returns the stored name."""
-    field = attachment.file
-    path = field.field.generate_filename(attachment, attachment.filename)
-    if field.storage.exists(path) and field.storage.size(path) == attachment.size:
-        return str(path)
-    stream.seek(0)
-    field.save(attachment.filename, File(stream), save=False)
-    return str(field.name)
-
-
 def _insert_with_event(
     attachment: Attachment, actor: Any, data: dict[str, Any], work: UnitOfWork | None
 ) -> bool:
@@ -140,13 +104,3 @@ def _attach_sql(alias: str) -> str:
     return (
         f"WITH a AS ({insert_sql(Attachment, alias)}), e AS ({event}) SELECT a.id, e.id FROM a, e"
     )
-
-
-def _hash_and_measure(stream: IO[bytes]) -> tuple[str, int]:
-    stream.seek(0)
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
