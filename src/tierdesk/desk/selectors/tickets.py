@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import router
 from django.db.models import Q
 
 from tierdesk.accounts import selectors as accounts_selectors
@@ -14,11 +15,14 @@ from tierdesk.accounts.principal import principal_of
 from tierdesk.core.clock import now
 from tierdesk.core.config_cache import ConfigCache
 from tierdesk.core.errors import NotFound
+from tierdesk.core.fetch import CompiledQuery, Param
 from tierdesk.desk.models import CannedResponse
 from tierdesk.desk.selectors.queues import CLOCKS, clock_level, is_agent
+from tierdesk.reports import selectors as report_selectors
 from tierdesk.sla.promise import Promise, ticket_promise
 from tierdesk.tickets import policies
 from tierdesk.tickets import selectors as ticket_selectors
+from tierdesk.tickets.configuration import attach_configuration
 from tierdesk.tickets.domain import Action, may, ticket_id_from_reference
 from tierdesk.tickets.models import Attachment, EventKind, Message, Ticket, TicketEvent
 from tierdesk.tickets.services.lifecycle import missing_facts
@@ -58,18 +62,28 @@ def canned_response_get(*, user: Any, pk: int) -> CannedResponse:
 
 
 def ticket_for_page(*, user: Any, reference: str) -> Ticket:
-    """The ticket with everything its header shows, or ``NotFound``."""
+    """The ticket with everything its header shows, or ``NotFound``.
+
+    Read by primary key with the ORM's statement compiled once per process (``_TICKET``), then
+    checked with ``policies.can``, the one-ticket face of the rule ``visible`` applies to lists:
+    compiling the join of the people, the partner and the rating with the agent's visibility
+    filter cost more than running it."""
     pk = ticket_id_from_reference(reference)
-    # The people and organizations join (one query); the team, category and plan come from the
-    # configuration caches (``with_related``).
-    tickets = ticket_selectors.with_related(
-        policies.visible(user, policies.VIEW, Ticket.objects.all())
-    ).select_related("organization__partner")
-    # Not ``first()``: its ORDER BY costs Django more to compile than the lookup costs to run.
-    ticket = next(iter(tickets.filter(pk=pk)), None) if pk else None
-    if ticket is None:
+    ticket = _TICKET.first(router.db_for_read(Ticket), pk=pk) if pk else None
+    if ticket is None or not policies.can(user, policies.VIEW, ticket):
         raise NotFound("No such ticket.")
+    # The team, category and plan from the configuration caches, as ``with_related`` promises.
+    attach_configuration([ticket])
     return ticket
+
+
+# The people and organizations (``with_related``), the partner and the reporter's rating: one
+# statement for what the page shows of the ticket itself.
+_TICKET = CompiledQuery(
+    lambda: report_selectors.with_rating(
+        ticket_selectors.with_related(Ticket.objects.filter(pk=Param("pk", Ticket._meta.pk)))
+    ).select_related("organization__partner")
+)
 
 
 @dataclass(frozen=True)
@@ -110,12 +124,8 @@ class TicketPage:
 def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> TicketPage:
     """What the ticket page shows. The action forms load when an agent opens one (``for_forms``
     adds what they need: who may be assigned, which facts escalation still lacks)."""
-    # The messages' attachments are among the ticket's: one query for both, not two.
-    messages = list(
-        ticket_selectors.ticket_messages(user=user, ticket=ticket).prefetch_related(None)
-    )
-    attachments = list(ticket_selectors.ticket_attachments(user=user, ticket=ticket))
-    events = list(ticket_selectors.ticket_events(user=user, ticket=ticket))
+    conversation = ticket_selectors.ticket_conversation(user=user, ticket=ticket)
+    events = conversation.events
     allowed = allowed_actions(user, ticket)
     agents: list[Agent] = []
     teams: list[Any] = []
@@ -123,8 +133,8 @@ def ticket_page(*, user: Any, ticket: Ticket, for_forms: bool = False) -> Ticket
         agents, teams = _assignment_choices(user, ticket)
     return TicketPage(
         ticket=ticket,
-        timeline=timeline(messages, events, attachments),
-        attachments=attachments,
+        timeline=timeline(conversation.messages, events, conversation.attachments),
+        attachments=conversation.attachments,
         clocks=_clocks(ticket, events),
         commitment=ticket_promise(ticket),
         allowed=allowed,

@@ -19,7 +19,7 @@ from tierdesk.reports.selectors.monthly import (
     report_organization_get,
     report_organizations,
 )
-from tierdesk.reports.selectors.satisfaction import rating_of, ticket_rating
+from tierdesk.reports.selectors.satisfaction import rating_of, ticket_rating, with_rating
 
 __all__ = [
     "MEASURES",
@@ -41,4 +41,5 @@ __all__ = [
     "report_organizations",
     "rollup_rows",
     "ticket_rating",
+    "with_rating",
 ]
