@@ -198,3 +198,29 @@ def test_the_backlog_is_one_row_per_group_of_open_tickets(rolled_up):
     assert rows.count() == 3
     old = rows.get(organization=rolled_up.world.umbrella)
     assert (old.backlog_over_7d, old.priority) == (1, 4)
+
+
+def test_an_organizations_old_days_show_nothing_until_they_are_rebuilt(week, client_as):
+    """Days no rollup job ever built (tickets older than the reports): the report's figures and
+    the dashboard's backlog are empty for them, the lists read from the tickets are not; a
+    rebuild of those days fills them as the slow reference counts them."""
+    umbrella = week.world.umbrella
+    report = f"/reports/monthly/{umbrella.pk}/2026-11/"
+    board = f"/reports/dashboard/?period=month&organization={umbrella.pk}"
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        manager = client_as("manager")
+        before = manager.get(report).context["report"]
+        backlog_before = manager.get(board).context["board"].table("backlog_level")
+        assert main(["reports", "rebuild", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+        after = manager.get(report).context["report"]
+        backlog_after = manager.get(board).context["board"].table("backlog_level")
+    assert before.figures["opened"] == 0 and not backlog_before.rows
+    # The open tickets are read from the tickets themselves: listed before any rebuild.
+    assert [row[0].text for row in before.table("open").rows] == [week.old.reference]
+    expected = reference(NOVEMBER, MONTH_LAST)
+    assert after.figures["opened"] == sum(
+        cell["opened"] for (_, org), cell in expected.items() if org == umbrella.pk
+    ) == 1  # fmt: skip
+    [level] = backlog_after.rows
+    assert (level[0].text, level[4].text) == ("L1", "1")  # over 7 days: opened the week before
+    compare(NOVEMBER, MONTH_LAST)

@@ -113,9 +113,20 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     note: str = ""
+    # A list read line by line (open tickets, rating comments) prints its first rows only:
+    # the PDF is a summary, and each printed row costs its layout (``docs/benchmarks.md``).
+    print_limit: int | None = None
 
     def add(self, *cells: Cell | str | int | float | None) -> None:
         self.rows.append([as_cell(cell) for cell in cells])
+
+    @property
+    def printed_rows(self) -> list[list[Cell]]:
+        return self.rows if self.print_limit is None else self.rows[: self.print_limit]
+
+    @property
+    def rows_not_printed(self) -> int:
+        return len(self.rows) - len(self.printed_rows)
 
 
 def as_cell(value: Cell | str | int | float | None) -> Cell:

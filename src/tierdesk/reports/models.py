@@ -13,14 +13,28 @@ class DailyRollup(models.Model):
     built). Counts add up across cells; the business-time durations are kept as lists (exact
     medians and p90 over any set of cells); keyed maps hold escalations, breaches and pending
     time. The tickets open at the day's end are counted in ``DailyBacklog``, not here. A day's
-    cells are replaced as a whole when it is rebuilt (``services.days_rebuild``)."""
+    cells are replaced as a whole when it is rebuilt (``services.days_rebuild``).
+
+    The dimensions are copied from tickets, whose keys the database checks, so these rows (and
+    the backlog's) carry no foreign-key constraint: their deferred checks, five per row, made
+    most of a rebuild's time at commit. Deleting an organization, team, agent, category or plan
+    still cascades or sets null through Django's ``on_delete``."""
 
     day = models.DateField()
     organization = models.ForeignKey(
-        "crm.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+        "crm.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Team",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -28,6 +42,7 @@ class DailyRollup(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
         "tickets.Category",
@@ -35,9 +50,15 @@ class DailyRollup(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     plan = models.ForeignKey(
-        "sla.Plan", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "sla.Plan",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     priority = models.PositiveSmallIntegerField()
     support_level = models.PositiveSmallIntegerField()
@@ -90,10 +111,19 @@ class DailyBacklog(models.Model):
 
     day = models.DateField()
     organization = models.ForeignKey(
-        "crm.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+        "crm.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Team",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,6 +131,7 @@ class DailyBacklog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
         "tickets.Category",
@@ -108,9 +139,15 @@ class DailyBacklog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     plan = models.ForeignKey(
-        "sla.Plan", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "sla.Plan",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     priority = models.PositiveSmallIntegerField()
     support_level = models.PositiveSmallIntegerField()

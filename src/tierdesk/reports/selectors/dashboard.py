@@ -168,7 +168,10 @@ def _sorted(groups: dict[Any, dict[str, int]]) -> list[tuple[Any, dict[str, int]
 
 
 def _now(user: Any, today: Filters, backlog: Backlog) -> Table:
-    rows = rollup_rows(user=user, filters=today)
+    # Most cells recorded no breach and no escalation: only the others have maps to add.
+    rows = rollup_rows(user=user, filters=today).exclude(
+        breaches={}, escalations={}, escalation_steps={}
+    )
     maps = list(rows.values_list("breaches", "escalations", "escalation_steps"))
     table = Table("now", "Breaches and escalations today", ["What", "Tickets"])
     table.add(
