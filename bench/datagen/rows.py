@@ -103,7 +103,8 @@ TICKET_FIELDS = [
     "id", "subject", "type", "channel", "status", "pending_reason", "priority", "support_level",
     "is_emergency", "organization", "reporter", "created_by", "team", "assignee", "category",
     "product", "resolution_summary", "first_response_at", "resolved_at", "closed_at",
-    "created_at", "updated_at", "version",
+    "created_at", "updated_at", "version", "response_state", "response_elapsed",
+    "resolution_state", "resolution_elapsed",
 ]  # fmt: skip
 MESSAGE_FIELDS = [
     "id", "ticket", "author", "author_contact", "kind", "by_agent", "channel", "body",
@@ -170,6 +171,29 @@ def _words(plan: TicketPlan, indexes: list[int]) -> list[str]:
     return [vocab.MARKERS[i].word for i in indexes if plan.markers[i]]
 
 
+# The stopped clocks' business time, roughly: 10 working hours of 24 on 5 days of 7; and the
+# targets (business seconds per priority) they are judged met or breached by, the seeded plans'
+# order of magnitude. The reports read these columns (compliance, the 12 weeks' trends).
+BUSINESS_SHARE = 10 / 24 * 5 / 7
+RESPONSE_TARGET = {1: 3_600, 2: 4 * 3_600, 3: 8 * 3_600, 4: 16 * 3_600}
+RESOLUTION_TARGET = {1: 8 * 3_600, 2: 24 * 3_600, 3: 50 * 3_600, 4: 100 * 3_600}
+
+
+def stopped_clocks(p: TicketPlan) -> tuple[str, int, str, int]:
+    """The first-response and resolution clocks as the SLA engine stores them once stopped
+    (the response stops at the first agent reply or the resolution, whichever came first);
+    an empty state and 0 while a clock runs."""
+    clocks: list[Any] = []
+    response_stop = min((t for t in (p.first_response, p.resolved) if t is not None), default=None)
+    for stop, targets in ((response_stop, RESPONSE_TARGET), (p.resolved, RESOLUTION_TARGET)):
+        if stop is None:
+            clocks += ["", 0]
+            continue
+        elapsed = int(max(60, stop - p.created) * BUSINESS_SHARE)
+        clocks += ["met" if elapsed <= targets.get(p.priority, targets[4]) else "breached", elapsed]
+    return tuple(clocks)  # type: ignore[return-value]
+
+
 class Builder:
     """Builds the rows of one chunk for each big table; keeps the running message id."""
 
@@ -200,7 +224,8 @@ class Builder:
                 _n(p.assignee, n), _n(p.category, n), _n(p.product, n),
                 rng.choice(texts.summaries) if done else "",
                 d.at_or_null(p.first_response), d.at_or_null(p.resolved),
-                d.at_or_null(p.closed), d.at(p.created), d.at(p.updated), _version(p), *tail,
+                d.at_or_null(p.closed), d.at(p.created), d.at(p.updated), _version(p),
+                *stopped_clocks(p), *tail,
             )  # fmt: skip
 
     def message_rows(self, index: int, plans: list[TicketPlan]) -> Iterator[Row]:

@@ -11,7 +11,10 @@ import time_machine
 from openpyxl import load_workbook
 
 from tests.reports.conftest import AFTER_THE_WEEK
+from tierdesk.reports.figures import BACKLOG_SUMMED, grouped
+from tierdesk.reports.models import DailyBacklog, DailyTeamBacklog
 from tierdesk.reports.rollups import DAY, day_start
+from tierdesk.reports.selectors.dashboard import backlog_at_end, backlog_rows
 from tierdesk.tickets.models import TicketEvent
 
 pytestmark = pytest.mark.usefixtures("rolled_up")
@@ -136,3 +139,30 @@ def test_each_table_downloads_as_csv_and_xlsx(manager):
     assert ("Unassigned", 3, 1, 1, 0) in values
     assert manager.get("/reports/dashboard/nothing.csv").status_code == 404
     assert manager.get("/reports/dashboard/workload.pdf").status_code == 404
+
+
+def test_the_backlog_reads_the_same_from_the_team_table_as_from_every_row(manager, world):
+    """Without an organization, partner or category filter the dashboard reads the backlog's
+    team sums; each of its backlog tables must show what the full rows show."""
+    user = world.persona("manager")
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        board = manager.get("/reports/dashboard/?period=month").context["board"]
+    filters = board.filters.with_(first=board.today, last=board.today)
+    assert backlog_at_end(user=user, filters=filters).model is DailyTeamBacklog
+    every_row = backlog_rows(user=user, filters=filters)
+    by = ("team_id", "support_level", "assignee_id")
+    assert grouped(backlog_at_end(user=user, filters=filters), *by, names=BACKLOG_SUMMED) == (
+        grouped(every_row, *by, names=BACKLOG_SUMMED)
+    )
+    assert sum(row[5].number for row in board.table("backlog_level").rows) == sum(
+        sum(row.values()) - row["backlog_breached"] for row in every_row.values(*BACKLOG_SUMMED)
+    )
+    for narrowed in (
+        filters.with_(organization=world.acme.pk),
+        filters.with_(partner=world.bluebird.pk),
+        filters.with_(category=0),
+    ):
+        assert backlog_at_end(user=user, filters=narrowed).model is DailyBacklog
+    # A reader who sees only some organizations never reads rows that belong to none.
+    partner_agent = world.persona("partner_agent")
+    assert backlog_at_end(user=partner_agent, filters=filters).model is DailyBacklog

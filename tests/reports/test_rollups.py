@@ -12,7 +12,7 @@ import time_machine
 from tests.reports.conftest import AFTER_THE_WEEK, MONTH_LAST, NOVEMBER, THU, TUE, WED, ist
 from tests.reports.reference import plain, reference
 from tierdesk.cli import main
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DirtyDay
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DirtyDay
 from tierdesk.reports.rollups import pending_by_reason
 from tierdesk.reports.services import days_rebuild, rollups_refresh
 from tierdesk.sla.clocks import EventFact
@@ -224,3 +224,33 @@ def test_an_organizations_old_days_show_nothing_until_they_are_rebuilt(week, cli
     [level] = backlog_after.rows
     assert (level[0].text, level[4].text) == ("L1", "1")  # over 7 days: opened the week before
     compare(NOVEMBER, MONTH_LAST)
+
+
+TEAM_GROUP = ["day", "team_id", "assignee_id", "plan_id", "priority", "support_level"]
+
+
+def team_sums() -> dict[tuple[Any, ...], dict[str, int]]:
+    """The backlog rows added up per team-backlog group, in Python."""
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG, 0))
+    for row in DailyBacklog.objects.all():
+        sums = out[tuple(getattr(row, name) for name in TEAM_GROUP)]
+        for name in BACKLOG:
+            sums[name] += getattr(row, name)
+    return dict(out)
+
+
+def team_rows() -> dict[tuple[Any, ...], dict[str, int]]:
+    return {
+        tuple(getattr(row, name) for name in TEAM_GROUP): {n: getattr(row, n) for n in BACKLOG}
+        for row in DailyTeamBacklog.objects.all()
+    }
+
+
+def test_the_team_backlog_adds_up_the_backlog_rows_and_is_replaced_with_them(rolled_up):
+    expected = team_sums()
+    assert expected and team_rows() == expected
+    # The organizations and categories are gone: never more rows than the backlog's.
+    assert DailyTeamBacklog.objects.count() <= DailyBacklog.objects.count()
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        days_rebuild(first=NOVEMBER, last=MONTH_LAST)  # rebuilt, not added to
+    assert team_rows() == expected

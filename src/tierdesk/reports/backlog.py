@@ -1,5 +1,6 @@
 """The backlog at the end of a day: the tickets open then, by age since opening, grouped by
-the dashboard's dimensions and written to ``DailyBacklog`` by one ``INSERT ... SELECT``.
+the dashboard's dimensions and written to ``DailyBacklog`` by one ``INSERT ... SELECT``, then
+added up without the organization and category into ``DailyTeamBacklog`` by another.
 
 Nearly every open ticket is a group of its own (150,000 open tickets made 138,000 groups on
 the benchmark database), so the rows never pass through Python: the ORM compiles the grouped
@@ -13,12 +14,14 @@ drill-down lists (``selectors.drilldown``) ask the tickets the same question, ``
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DateField, Q, QuerySet, Value
+from django.db.models import Count, DateField, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from tierdesk.reports.models import DailyBacklog
+from tierdesk.reports.figures import BACKLOG_SUMMED
+from tierdesk.reports.models import DailyBacklog, DailyTeamBacklog
 from tierdesk.reports.rollups import DAY, DIMENSIONS, day_start
 from tierdesk.tickets.models import Ticket
 
@@ -70,15 +73,32 @@ def backlog_groups(day: date) -> QuerySet[Ticket]:
 
 
 def backlog_insert(day: date) -> int:
-    """Write the backlog rows of ``day`` (the caller removed the old ones); how many."""
+    """Write the backlog rows of ``day`` and their team sums (the caller removed the old
+    ones); how many rows in all."""
     groups = backlog_groups(day)
+    written = _insert_selected(DailyBacklog, groups, dict(BACKLOG_DIMENSIONS))
+    return written + _insert_selected(DailyTeamBacklog, *_team_sums(day))
+
+
+def _team_sums(day: date) -> tuple[QuerySet[DailyBacklog], dict[str, str]]:
+    """The day's backlog rows added up per ``DailyTeamBacklog`` group, and the team table's
+    field for each of the query's names (an annotation may not take a field's own name)."""
+    columns = ["day", *(f.attname for f in DailyTeamBacklog._meta.concrete_fields
+                        if f.attname not in ("id", "day", *BACKLOG_SUMMED))]  # fmt: skip
+    summed = {f"summed_{name}": Sum(name) for name in BACKLOG_SUMMED}
+    groups = DailyBacklog.objects.filter(day=day).values(*columns).annotate(**summed)
+    return groups.order_by(), {alias: alias.removeprefix("summed_") for alias in summed}
+
+
+def _insert_selected(model: type[Model], groups: QuerySet[Any], fields: dict[str, str]) -> int:
+    """``INSERT INTO model SELECT ...`` of a grouped query the ORM compiled: the rows never
+    pass through Python. ``fields`` maps the query's names to the model's (others are equal)."""
     sql, params = groups.query.sql_with_params()
-    fields = dict(BACKLOG_DIMENSIONS)
-    meta = DailyBacklog._meta
+    meta = model._meta
     table_columns = {field.attname: str(field.column) for field in meta.concrete_fields}
     quote = connection.ops.quote_name
-    # The SELECT's columns in their order (``values()`` first, then the counts), as the
-    # backlog table's columns.
+    # The SELECT's columns in their order (``values()`` first, then the annotations), as the
+    # table's columns.
     selected = groups.query.selected or {}
     names = [str(name) for name in selected]
     columns = ", ".join(quote(table_columns[fields.get(name, name)]) for name in names)

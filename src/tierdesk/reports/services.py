@@ -22,7 +22,14 @@ from tierdesk.mail.outbound import default_mailbox, outbound_store
 from tierdesk.reports import policies
 from tierdesk.reports.backlog import backlog_insert
 from tierdesk.reports.figures import compliance, percent_text, totals
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DirtyDay, MonthlyMailing, Rating
+from tierdesk.reports.models import (
+    DailyBacklog,
+    DailyRollup,
+    DailyTeamBacklog,
+    DirtyDay,
+    MonthlyMailing,
+    Rating,
+)
 from tierdesk.reports.rollups import (
     DAY,
     DIMENSION_KINDS,
@@ -77,6 +84,7 @@ def _chunk_rebuild(first: date, last: date) -> int:
         days = {"day__gte": first, "day__lte": last}
         DailyRollup.objects.filter(**days).delete()
         DailyBacklog.objects.filter(**days).delete()
+        DailyTeamBacklog.objects.filter(**days).delete()
         DailyRollup.objects.bulk_create(rows, batch_size=1000)
         written = len(rows) + sum(backlog_insert(day) for day in days_between(first, last))
         DirtyDay.objects.filter(**days, marked_at__lte=started).delete()

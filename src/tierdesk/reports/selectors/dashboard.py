@@ -32,7 +32,7 @@ from tierdesk.reports.figures import (
     percent_text,
     totals,
 )
-from tierdesk.reports.models import DailyBacklog, DailyRollup
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog
 from tierdesk.reports.selectors.filters import Filters
 from tierdesk.sla.models import Plan
 from tierdesk.tickets.models import Category
@@ -69,8 +69,14 @@ def backlog_rows(*, user: Any, filters: Filters) -> QuerySet[DailyBacklog]:
     return rows.filter(filters.rollup_q())
 
 
-def backlog_at_end(*, user: Any, filters: Filters) -> QuerySet[DailyBacklog]:
-    return backlog_rows(user=user, filters=filters.with_(first=filters.last))
+def backlog_at_end(*, user: Any, filters: Filters) -> QuerySet[Any]:
+    """The backlog rows at the end of the filters' last day, from the team table when it can
+    answer: it has every dimension the filters name (no organization, partner or category),
+    and the reader sees every organization's figures (its rows belong to no organization)."""
+    at_end = filters.with_(first=filters.last)
+    if at_end.answered_by(DailyTeamBacklog) and policies.sees_all_figures(user):
+        return DailyTeamBacklog.objects.filter(at_end.rollup_q())
+    return backlog_rows(user=user, filters=at_end)
 
 
 def drill(filters: Filters, measure: str, **dimensions: Any) -> str:
@@ -114,8 +120,13 @@ def _compliance(user: Any, period: Filters, today: Filters, month: Filters) -> T
         "SLA compliance per clock",
         ["Clock", "Scope", "Met", "Breached", "Compliance"],
     )
+    # The three scopes differ only in their days; the selected period is often this month.
+    by_days: dict[tuple[date, date], dict[str, int]] = {}
     for label, filters in (("Today", today), ("This month", month), ("Selected period", period)):
-        figures = totals(rollup_rows(user=user, filters=filters))
+        days = (filters.first, filters.last)
+        if days not in by_days:
+            by_days[days] = totals(rollup_rows(user=user, filters=filters))
+        figures = by_days[days]
         for clock, title in CLOCKS:
             met, breached = figures[f"{clock}_met"], figures[f"{clock}_breached"]
             rate = compliance(met, breached)

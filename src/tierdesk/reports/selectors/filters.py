@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.text import parse_int
@@ -79,6 +79,13 @@ class Filters:
             else:
                 condition &= Q(**{column: value})
         return condition
+
+    def answered_by(self, model: type[Model]) -> bool:
+        """Whether ``model``'s rows carry every dimension these filters name."""
+        columns = {field.attname for field in model._meta.concrete_fields}
+        return all(
+            getattr(self, name) is None or column in columns for name, column, _ in DIMENSIONS
+        )
 
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
