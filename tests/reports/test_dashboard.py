@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import re
 
@@ -12,12 +13,14 @@ from openpyxl import load_workbook
 
 from tests.reports.conftest import AFTER_THE_WEEK
 from tierdesk.reports.figures import BACKLOG_SUMMED, grouped
-from tierdesk.reports.models import DailyBacklog, DailyTeamBacklog
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
 from tierdesk.reports.rollups import DAY, day_start
-from tierdesk.reports.selectors.dashboard import backlog_at_end, backlog_rows
+from tierdesk.reports.selectors.dashboard import backlog_at_end, backlog_rows, dashboard_cells
 from tierdesk.tickets.models import TicketEvent
 
 pytestmark = pytest.mark.usefixtures("rolled_up")
+# The module (the package exports its ``dashboard`` function under the same name).
+dashboard_selectors = importlib.import_module("tierdesk.reports.selectors.dashboard")
 
 
 @pytest.fixture
@@ -166,3 +169,39 @@ def test_the_backlog_reads_the_same_from_the_team_table_as_from_every_row(manage
     # A reader who sees only some organizations never reads rows that belong to none.
     partner_agent = world.persona("partner_agent")
     assert backlog_at_end(user=partner_agent, filters=filters).model is DailyBacklog
+
+
+def texts(board):
+    return {
+        table.slug: [[cell.text for cell in row] for row in table.rows] for table in board.tables
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=month",
+        "period=month&priority=1",
+        "period=month&level=1",
+        "period=custom&from=2026-11-01&to=2026-11-30",
+    ],
+)
+def test_every_figure_is_the_same_read_from_the_team_tables_or_from_every_row(
+    manager, monkeypatch, query
+):
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        board = manager.get(f"/reports/dashboard/?{query}").context["board"]
+        monkeypatch.setattr(dashboard_selectors, "_team_table_answers", lambda *args: False)
+        every_row = manager.get(f"/reports/dashboard/?{query}").context["board"]
+    assert texts(board) == texts(every_row)
+    assert board.charts == every_row.charts
+
+
+def test_a_figure_grouped_by_category_reads_every_cell(manager, world):
+    user = world.persona("manager")
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        filters = manager.get("/reports/dashboard/?period=month").context["board"].filters
+    assert dashboard_cells(user=user, filters=filters).model is DailyTeamRollup
+    assert dashboard_cells(user=user, filters=filters, by=("category_id",)).model is DailyRollup
+    for narrowed in (filters.with_(organization=world.acme.pk), filters.with_(category=0)):
+        assert dashboard_cells(user=user, filters=narrowed).model is DailyRollup

@@ -12,7 +12,13 @@ import time_machine
 from tests.reports.conftest import AFTER_THE_WEEK, MONTH_LAST, NOVEMBER, THU, TUE, WED, ist
 from tests.reports.reference import plain, reference
 from tierdesk.cli import main
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DirtyDay
+from tierdesk.reports.models import (
+    DailyBacklog,
+    DailyRollup,
+    DailyTeamBacklog,
+    DailyTeamRollup,
+    DirtyDay,
+)
 from tierdesk.reports.rollups import pending_by_reason
 from tierdesk.reports.services import days_rebuild, rollups_refresh
 from tierdesk.sla.clocks import EventFact
@@ -254,3 +260,35 @@ def test_the_team_backlog_adds_up_the_backlog_rows_and_is_replaced_with_them(rol
     with time_machine.travel(AFTER_THE_WEEK, tick=False):
         days_rebuild(first=NOVEMBER, last=MONTH_LAST)  # rebuilt, not added to
     assert team_rows() == expected
+
+
+TEAM_CELL = ["day", "team_id", "assignee_id", "plan_id", "priority", "support_level"]
+
+
+def test_the_team_cells_add_up_the_cells(rolled_up):
+    """Counts summed, lists merged and sorted, maps added: per team-cell key."""
+    expected: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in DailyRollup.objects.all():
+        key = tuple(getattr(row, name) for name in TEAM_CELL)
+        into = expected.setdefault(key, {"lists": defaultdict(list), "maps": defaultdict(dict),
+                                         "counts": defaultdict(int)})  # fmt: skip
+        for name in SUMMED:
+            into["counts"][name] += getattr(row, name)
+        for name in LISTS:
+            into["lists"][name] = sorted([*into["lists"][name], *getattr(row, name)])
+        for name in MAPS:
+            for k, v in getattr(row, name).items():
+                into["maps"][name][k] = into["maps"][name].get(k, 0) + v
+    actual = {
+        tuple(getattr(row, name) for name in TEAM_CELL): {
+            "counts": {name: getattr(row, name) for name in SUMMED},
+            "lists": {name: getattr(row, name) for name in LISTS},
+            "maps": {name: getattr(row, name) for name in MAPS},
+        }
+        for row in DailyTeamRollup.objects.all()
+    }
+    assert actual.keys() == expected.keys() and actual
+    for key, figures in actual.items():
+        assert figures["counts"] == dict(expected[key]["counts"]), key
+        assert figures["lists"] == {n: expected[key]["lists"].get(n, []) for n in LISTS}, key
+        assert figures["maps"] == {n: expected[key]["maps"].get(n, {}) for n in MAPS}, key

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from tierdesk.monitoring.models import AlertGroup
-from tierdesk.reports.models import DailyRollup, Rating
+from tierdesk.reports.models import CellFigures, DailyRollup, DailyTeamRollup, Rating
 from tierdesk.sla.clocks import EventFact, leaves_pending
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -46,6 +46,11 @@ DIMENSIONS = (
     ("channel", "channel"),
 )
 TICKET_DIMENSIONS = tuple(column for column, _ in DIMENSIONS)
+# The dimensions a team cell keeps (``DailyTeamRollup``), and where they sit in a cell's key.
+TEAM_DIMENSIONS = tuple(
+    name for _, name in DIMENSIONS if name not in ("organization_id", "category_id", "channel")
+)
+TEAM_KEY = tuple(i for i, (_, name) in enumerate(DIMENSIONS) if name in TEAM_DIMENSIONS)
 STOPPED = ("met", "breached")
 DAY = timedelta(days=1)
 EVENT_COUNTS = {
@@ -123,6 +128,21 @@ class Cell:
     escalation_steps: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     pending_seconds: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
+    def add(self, other: Cell) -> None:
+        """Add another cell's figures to this one's."""
+        for name, count in other.counts.items():
+            self.counts[name] += count
+        self.response_seconds.extend(other.response_seconds)
+        self.resolution_seconds.extend(other.resolution_seconds)
+        for mine, theirs in (
+            (self.breaches, other.breaches),
+            (self.escalations, other.escalations),
+            (self.escalation_steps, other.escalation_steps),
+            (self.pending_seconds, other.pending_seconds),
+        ):
+            for key, value in theirs.items():
+                mine[key] += value
+
 
 class Cube:
     """The cells of a range of days, filled by the builders below."""
@@ -140,7 +160,15 @@ class Cube:
         return self.cells[(local_day(instant), key)]
 
     def rows(self) -> list[DailyRollup]:
-        return [_rollup(day, key, cell) for (day, key), cell in self.cells.items()]
+        return [_rollup(DailyRollup, day, key, cell) for (day, key), cell in self.cells.items()]
+
+    def team_rows(self) -> list[DailyTeamRollup]:
+        """The cells added up per ``DailyTeamRollup`` key (no organization, category or
+        channel)."""
+        merged: dict[tuple[date, Key], Cell] = defaultdict(Cell)
+        for (day, key), cell in self.cells.items():
+            merged[(day, tuple(key[i] for i in TEAM_KEY))].add(cell)
+        return [_rollup(DailyTeamRollup, day, key, cell) for (day, key), cell in merged.items()]
 
 
 def cube_build(first: date, last: date) -> Cube:
@@ -266,9 +294,10 @@ def _add_alerts(cube: Cube) -> None:
         cube.cell(row["first_seen_at"], row, "ticket__").counts["alerts"] += 1
 
 
-def _rollup(day: date, key: Key, cell: Cell) -> DailyRollup:
-    dimensions = {name: value for (_, name), value in zip(DIMENSIONS, key, strict=True)}
-    return DailyRollup(
+def _rollup[Row: CellFigures](model: type[Row], day: date, key: Key, cell: Cell) -> Row:
+    names = [name for _, name in DIMENSIONS] if model is DailyRollup else TEAM_DIMENSIONS
+    dimensions = dict(zip(names, key, strict=True))
+    return model(
         day=day,
         **dimensions,
         **cell.counts,

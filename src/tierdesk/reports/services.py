@@ -26,6 +26,7 @@ from tierdesk.reports.models import (
     DailyBacklog,
     DailyRollup,
     DailyTeamBacklog,
+    DailyTeamRollup,
     DirtyDay,
     MonthlyMailing,
     Rating,
@@ -79,14 +80,16 @@ def days_rebuild(
 def _chunk_rebuild(first: date, last: date) -> int:
     """The chunk's cells and backlog rows; how many rows were written."""
     started = now()
-    rows = cube_build(first, last).rows()
+    cube = cube_build(first, last)
+    rows, team_rows = cube.rows(), cube.team_rows()
     with transaction.atomic():
         days = {"day__gte": first, "day__lte": last}
-        DailyRollup.objects.filter(**days).delete()
-        DailyBacklog.objects.filter(**days).delete()
-        DailyTeamBacklog.objects.filter(**days).delete()
+        for table in (DailyRollup, DailyTeamRollup, DailyBacklog, DailyTeamBacklog):
+            table.objects.filter(**days).delete()
         DailyRollup.objects.bulk_create(rows, batch_size=1000)
-        written = len(rows) + sum(backlog_insert(day) for day in days_between(first, last))
+        DailyTeamRollup.objects.bulk_create(team_rows, batch_size=1000)
+        written = len(rows) + len(team_rows)
+        written += sum(backlog_insert(day) for day in days_between(first, last))
         DirtyDay.objects.filter(**days, marked_at__lte=started).delete()
     return written
 

@@ -32,7 +32,7 @@ from tierdesk.reports.figures import (
     percent_text,
     totals,
 )
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog
+from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
 from tierdesk.reports.selectors.filters import Filters
 from tierdesk.sla.models import Plan
 from tierdesk.tickets.models import Category
@@ -69,14 +69,29 @@ def backlog_rows(*, user: Any, filters: Filters) -> QuerySet[DailyBacklog]:
     return rows.filter(filters.rollup_q())
 
 
+def dashboard_cells(*, user: Any, filters: Filters, by: tuple[str, ...] = ()) -> QuerySet[Any]:
+    """The cells a dashboard figure adds up (grouped ``by`` those columns): the team cells
+    when they can answer (``_team_table_answers``), every cell otherwise."""
+    if _team_table_answers(DailyTeamRollup, user, filters, by):
+        return DailyTeamRollup.objects.filter(filters.rollup_q())
+    return rollup_rows(user=user, filters=filters)
+
+
 def backlog_at_end(*, user: Any, filters: Filters) -> QuerySet[Any]:
     """The backlog rows at the end of the filters' last day, from the team table when it can
-    answer: it has every dimension the filters name (no organization, partner or category),
-    and the reader sees every organization's figures (its rows belong to no organization)."""
+    answer."""
     at_end = filters.with_(first=filters.last)
-    if at_end.answered_by(DailyTeamBacklog) and policies.sees_all_figures(user):
+    if _team_table_answers(DailyTeamBacklog, user, at_end, ("team_id", "assignee_id")):
         return DailyTeamBacklog.objects.filter(at_end.rollup_q())
     return backlog_rows(user=user, filters=at_end)
+
+
+def _team_table_answers(model: Any, user: Any, filters: Filters, by: tuple[str, ...]) -> bool:
+    """Whether a team table (rows without organization, category or channel: a quarter of the
+    cells, 1/150 of the backlog) can answer: it has every dimension the filters name and the
+    figure groups by, and the reader sees every organization's figures (its rows belong to
+    none)."""
+    return filters.answered_by(model, *by) and policies.sees_all_figures(user)
 
 
 def drill(filters: Filters, measure: str, **dimensions: Any) -> str:
@@ -125,7 +140,7 @@ def _compliance(user: Any, period: Filters, today: Filters, month: Filters) -> T
     for label, filters in (("Today", today), ("This month", month), ("Selected period", period)):
         days = (filters.first, filters.last)
         if days not in by_days:
-            by_days[days] = totals(rollup_rows(user=user, filters=filters))
+            by_days[days] = totals(dashboard_cells(user=user, filters=filters))
         figures = by_days[days]
         for clock, title in CLOCKS:
             met, breached = figures[f"{clock}_met"], figures[f"{clock}_breached"]
@@ -180,7 +195,7 @@ def _sorted(groups: dict[Any, dict[str, int]]) -> list[tuple[Any, dict[str, int]
 
 def _now(user: Any, today: Filters, backlog: Backlog) -> Table:
     # Most cells recorded no breach and no escalation: only the others have maps to add.
-    rows = rollup_rows(user=user, filters=today).exclude(
+    rows = dashboard_cells(user=user, filters=today).exclude(
         breaches={}, escalations={}, escalation_steps={}
     )
     maps = list(rows.values_list("breaches", "escalations", "escalation_steps"))
@@ -238,7 +253,9 @@ def _workload(user: Any, period: Filters, today: Filters, backlog: Backlog) -> T
     now_rows = backlog.by_assignee
     # Only the columns the table shows, and the agents' names alone.
     done_in_period = grouped(
-        rollup_rows(user=user, filters=period), "assignee_id", names=WORKLOAD_SUMMED
+        dashboard_cells(user=user, filters=period, by=("assignee_id",)),
+        "assignee_id",
+        names=WORKLOAD_SUMMED,
     )
     period_rows = {r["assignee_id"]: r for r in done_in_period}
     names = _agent_names(set(now_rows) | set(period_rows))
@@ -270,7 +287,7 @@ def _trends(user: Any, filters: Filters, today: date, board: Dashboard) -> Table
     first = today - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)
     weeks = filters.with_(first=first, last=today, period="custom")
     # Cells where no clock stopped (openings, events only) have nothing to add.
-    stopped = rollup_rows(user=user, filters=weeks).exclude(
+    stopped = dashboard_cells(user=user, filters=weeks).exclude(
         response_seconds=[], resolution_seconds=[]
     )
     rows = stopped.values_list("day", "response_seconds", "resolution_seconds")
@@ -306,7 +323,7 @@ def _trends(user: Any, filters: Filters, today: date, board: Dashboard) -> Table
 
 
 def _categories(user: Any, filters: Filters, board: Dashboard) -> Table:
-    rows = grouped(rollup_rows(user=user, filters=filters), "category_id")
+    rows = grouped(dashboard_cells(user=user, filters=filters, by=("category_id",)), "category_id")
     rows.sort(key=lambda r: -r["opened"])
     rows = [r for r in rows if r["opened"]][:TOP_CATEGORIES]
     names = _names(Category, {r["category_id"] for r in rows})
@@ -332,7 +349,7 @@ def _satisfaction(user: Any, filters: Filters) -> Table:
         "Satisfaction (ratings given in period)",
         ["Team", "Good", "Bad", "Share good"],
     )
-    rows = grouped(rollup_rows(user=user, filters=filters), "team_id")
+    rows = grouped(dashboard_cells(user=user, filters=filters, by=("team_id",)), "team_id")
     names = _names(Team, {r["team_id"] for r in rows})
     all_good = all_bad = 0
     for row in rows:

@@ -80,12 +80,12 @@ class Filters:
                 condition &= Q(**{column: value})
         return condition
 
-    def answered_by(self, model: type[Model]) -> bool:
-        """Whether ``model``'s rows carry every dimension these filters name."""
+    def answered_by(self, model: type[Model], *grouped_by: str) -> bool:
+        """Whether ``model``'s rows carry every dimension these filters name, and the columns
+        a figure groups by."""
         columns = {field.attname for field in model._meta.concrete_fields}
-        return all(
-            getattr(self, name) is None or column in columns for name, column, _ in DIMENSIONS
-        )
+        named = (column for name, column, _ in DIMENSIONS if getattr(self, name) is not None)
+        return all(column in columns for column in (*named, *grouped_by))
 
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
