@@ -241,6 +241,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if not reuse:
             results["import_s"] = round(import_articles(workdir), 2)
+            analyze()  # the workers rank after autovacuum has seen the import
             results["related_rank_s"] = round(rank_related(), 2)  # the workers' part
             analyze()
         results["articles_in_db"] = Article.objects.count()
