@@ -6,13 +6,15 @@ import csv
 import importlib
 import io
 import re
+from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 import time_machine
 from openpyxl import load_workbook
 
 from tests.reports.conftest import AFTER_THE_WEEK
-from tierdesk.reports.figures import BACKLOG_SUMMED, grouped
+from tierdesk.reports.figures import BACKLOG_SUMMED, grouped, median_p90
 from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
 from tierdesk.reports.rollups import DAY, day_start
 from tierdesk.reports.selectors.dashboard import backlog_at_end, backlog_rows, dashboard_cells
@@ -205,3 +207,28 @@ def test_a_figure_grouped_by_category_reads_every_cell(manager, world):
     assert dashboard_cells(user=user, filters=filters, by=("category_id",)).model is DailyRollup
     for narrowed in (filters.with_(organization=world.acme.pk), filters.with_(category=0)):
         assert dashboard_cells(user=user, filters=narrowed).model is DailyRollup
+
+
+def test_the_weekly_trends_are_the_percentiles_of_every_cells_durations(manager):
+    """The trends join each week's lists as text and parse them once; the per-cell lists
+    (checked against the tickets by ``test_rollups``) must give the same figures."""
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        board = manager.get("/reports/dashboard/?period=month").context["board"]
+    first = board.today - timedelta(weeks=dashboard_selectors.TREND_WEEKS) + timedelta(days=1)
+    durations: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for day, responses, resolutions in DailyRollup.objects.filter(day__gte=first).values_list(
+        "day", "response_seconds", "resolution_seconds"
+    ):
+        durations[(day - first).days // 7][0].extend(responses)
+        durations[(day - first).days // 7][1].extend(resolutions)
+    stopped = 0
+    for week, row in enumerate(board.table("trends").rows):
+        responses, resolutions = durations.get(week, ([], []))
+        assert [row[1].number, row[2].number, row[3].number] == [
+            len(responses), *median_p90(responses)
+        ]  # fmt: skip
+        assert [row[4].number, row[5].number, row[6].number] == [
+            len(resolutions), *median_p90(resolutions)
+        ]  # fmt: skip
+        stopped += len(responses) + len(resolutions)
+    assert stopped  # the week's clocks are in it

@@ -27,8 +27,10 @@ from tierdesk.reports.figures import (
     compliance,
     duration_text,
     grouped,
+    list_text,
     median_p90,
     merged,
+    merged_lists,
     percent_text,
     totals,
 )
@@ -290,13 +292,16 @@ def _trends(user: Any, filters: Filters, today: date, board: Dashboard) -> Table
     stopped = dashboard_cells(user=user, filters=weeks).exclude(
         response_seconds=[], resolution_seconds=[]
     )
-    rows = stopped.values_list("day", "response_seconds", "resolution_seconds")
-    response: dict[int, list[int]] = defaultdict(list)
-    resolution: dict[int, list[int]] = defaultdict(list)
+    rows = stopped.values_list(
+        "day", list_text("response_seconds"), list_text("resolution_seconds")
+    )
+    texts: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for day, responses, resolutions in rows:
-        week = (day - first).days // 7
-        response[week].extend(responses)
-        resolution[week].extend(resolutions)
+        responses_of_week, resolutions_of_week = texts[(day - first).days // 7]
+        responses_of_week.append(responses)
+        resolutions_of_week.append(resolutions)
+    response = {week: merged_lists(of_week[0]) for week, of_week in texts.items()}
+    resolution = {week: merged_lists(of_week[1]) for week, of_week in texts.items()}
     table = Table(
         "trends",
         "First response and resolution, per week (business time)",
@@ -306,14 +311,15 @@ def _trends(user: Any, filters: Filters, today: date, board: Dashboard) -> Table
     for week in range(TREND_WEEKS):
         start = first + timedelta(weeks=week)
         scope = filters.with_(first=start, last=start + timedelta(days=6), period="custom")
-        r50, r90 = median_p90(response[week])
-        s50, s90 = median_p90(resolution[week])
+        responses, resolutions = response.get(week, []), resolution.get(week, [])
+        r50, r90 = median_p90(responses)
+        s50, s90 = median_p90(resolutions)
         table.add(
             start.isoformat(),
-            _count(len(response[week]), drill(scope, "response_stopped")),
+            _count(len(responses), drill(scope, "response_stopped")),
             Cell(duration_text(r50), number=r50),
             Cell(duration_text(r90), number=r90),
-            _count(len(resolution[week]), drill(scope, "resolution_stopped")),
+            _count(len(resolutions), drill(scope, "resolution_stopped")),
             Cell(duration_text(s50), number=s50),
             Cell(duration_text(s90), number=s90),
         )
