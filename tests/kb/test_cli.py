@@ -6,6 +6,7 @@ import gzip
 import json
 
 from tierdesk.cli import main
+from tierdesk.crm.models import Product
 from tierdesk.kb.importing import read_source
 from tierdesk.kb.models import Article, State
 
@@ -88,6 +89,7 @@ def _snapshot():
         a.slug: (
             a.section.slug, a.visibility, a.tags, a.published_revision.title,
             a.published_revision.summary, a.published_revision.body.strip(),
+            sorted(p.slug for p in a.products.all()),
         )
         for a in Article.objects.select_related("section", "published_revision")
         .filter(published_revision__isnull=False)
@@ -97,8 +99,10 @@ def _snapshot():
 def test_export_then_import_gives_back_the_same_articles(db, tmp_path, capsys):
     source, exported = tmp_path / "source", tmp_path / "exported"
     source.mkdir()
+    Product.objects.create(name="Tierdesk Server", slug="server")
     (source / "table.md").write_text(
-        "---\nvisibility: customers\ntags: [sizing, 'disk: space']\nsection: setup\n---\n"
+        "---\nvisibility: customers\ntags: [sizing, 'disk: space']\nsection: setup\n"
+        "products: [server]\n---\n"
         '# Sizing the server: "disk" and memory\n\n## Disk\n\n| role | GB |\n|---|---|\n'
         "| db | 40 |\n\n```\ntierdesk up\n```\n"
     )
@@ -116,3 +120,23 @@ def test_export_then_import_gives_back_the_same_articles(db, tmp_path, capsys):
     # And importing the export again changes nothing.
     main(["kb", "import", str(exported)])
     assert {line["action"] for line in _lines(capsys)} == {"unchanged"}
+
+
+def test_front_matter_names_products_by_slug_or_name_and_an_unknown_one_fails(db, tmp_path, capsys):
+    server = Product.objects.create(name="Tierdesk Server", slug="server")
+    agent = Product.objects.create(name="Tierdesk Agent", slug="agent")
+    (tmp_path / "both.md").write_text(
+        "---\nproducts:\n  - server\n  - tierdesk agent\n---\n# Ports to open\n\n443.\n"
+    )
+    (tmp_path / "typo.md").write_text("---\nproducts: [servr]\n---\n# Proxies\n\nNone.\n")
+    assert main(["kb", "import", str(tmp_path), "--section", "faq"]) == 1
+    lines = {line["source"]: line for line in _lines(capsys)}
+    assert lines["both.md"]["action"] == "created"
+    assert set(Article.objects.get(source="both.md").products.all()) == {server, agent}
+    assert lines["typo.md"]["action"] == "failed"
+    assert lines["typo.md"]["reason"] == "products: No such product: servr."
+    assert not Article.objects.filter(source="typo.md").exists()
+    # The file is what an imported article says: without the key, no products.
+    (tmp_path / "both.md").write_text("# Ports to open\n\n443 and 8443.\n")
+    main(["kb", "import", str(tmp_path), "--section", "faq"])
+    assert not Article.objects.get(source="both.md").products.exists()

@@ -110,7 +110,8 @@ def _print(line: dict[str, Any]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Every published article's live revision as ``DIR/SECTION/SLUG.md``, in the format the
-    import reads (front matter: slug, section, visibility, tags, summary): a round trip."""
+    import reads (front matter: slug, section, visibility, tags, summary, products): a round
+    trip."""
     root = Path(args.directory)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -122,10 +123,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         assert revision is not None  # export_list answers published articles only
         path = root / article.section.slug / f"{article.slug}.md"
         path.parent.mkdir(exist_ok=True)
-        meta = {
+        meta: dict[str, str | list[str]] = {
             "slug": article.slug, "section": article.section.slug,
             "visibility": article.visibility, "tags": article.tags, "summary": revision.summary,
         }  # fmt: skip
+        if products := sorted(product.slug for product in article.products.all()):
+            meta["products"] = products
         path.write_text(write_source(revision.title, revision.body, meta), encoding="utf-8")
         _print({"article": article.slug, "file": str(path.relative_to(root))})
     return 0

@@ -2,8 +2,8 @@
 
 ``.md``, ``.txt`` and either gzipped (``.gz``). Optional front matter between ``---`` lines, a
 YAML subset: ``key: value`` lines, lists as ``[a, b]`` or ``- item`` lines; keys ``section``,
-``visibility``, ``tags``, ``summary`` and ``slug`` (an exported file names its article;
-``products`` is not read yet). The title is the first heading (ATX ``# Title`` or setext
+``visibility``, ``tags``, ``products`` (slugs or names), ``summary`` and ``slug`` (an exported
+file names its article). The title is the first heading (ATX ``# Title`` or setext
 ``Title`` over ``===``), else the first line; the body is the rest. ``write_source`` writes the
 same format (``kb export``).
 """

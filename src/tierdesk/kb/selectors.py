@@ -86,6 +86,7 @@ def export_list() -> QuerySet[Article]:
         Article.objects.filter(published_revision__isnull=False)
         .exclude(state=State.ARCHIVED)
         .select_related("section", "published_revision")
+        .prefetch_related("products")
         .order_by("pk")
     )
 

@@ -2,8 +2,9 @@
 
 An import is a reviewed batch: its articles are published at once (``docs/kb.md``). A batch
 costs the same few statements however many files it holds (the articles its files name, the
-taken slugs, one INSERT of the new articles, one of the revisions, one UPDATE publishing them,
-one DELETE and one INSERT of search documents), not a dozen per file: 10,000 files imported one
+products, the taken slugs, one INSERT of the new articles, one of the revisions, one UPDATE
+publishing them, one DELETE and one INSERT of their products and of their search documents),
+not a dozen per file: 10,000 files imported one
 by one took 23 minutes (``docs/benchmarks.md``).
 """
 
@@ -19,6 +20,7 @@ from django.db.models import Max, Q
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, TierdeskError
 from tierdesk.core.text import render_markdown
+from tierdesk.crm.models import Product
 from tierdesk.kb.importing import Source
 from tierdesk.kb.models import Article, Revision, Section, State
 from tierdesk.kb.search import index_articles
@@ -62,6 +64,7 @@ class _Planned:
     is_new: bool
     summary: str
     body_html: str
+    products: list[Product] = field(default_factory=list)
     revision: Revision | None = field(default=None)
 
 
@@ -101,6 +104,7 @@ def _plan_all(files: Sequence[ImportFile], outcomes: list[Imported]) -> list[_Pl
     """The files to write, checked and rendered (before the transaction opens); ``outcomes``
     gets the unchanged and refused ones."""
     by_source, by_slug = _articles_named(files)
+    products = _products_by_name()
     claimed: set[int] = set()
     planned: list[_Planned] = []
     for index, file in enumerate(files):
@@ -112,7 +116,7 @@ def _plan_all(files: Sequence[ImportFile], outcomes: list[Imported]) -> list[_Pl
         try:
             if article is not None and article.pk in claimed:
                 raise InvalidInput("Another file of this import names the same article.")
-            planned.append(_plan(index, file, article))
+            planned.append(_plan(index, file, article, products))
         except InvalidInput as error:
             outcomes[index] = Imported("failed", error=error)
             continue
@@ -131,18 +135,34 @@ def _articles_named(files: Sequence[ImportFile]) -> tuple[dict[str, Article], di
     return {a.source: a for a in found if a.source}, {a.slug: a for a in found}
 
 
-def _plan(index: int, file: ImportFile, existing: Article | None) -> _Planned:
+def _products_by_name() -> dict[str, Product]:
+    """Every product by its slug and by its name, lower case (a handful of rows: one query)."""
+    found: dict[str, Product] = {}
+    for product in Product.objects.all():
+        found.setdefault(product.name.lower(), product)
+        found[product.slug.lower()] = product
+    return found
+
+
+def _plan(
+    index: int, file: ImportFile, existing: Article | None, products: dict[str, Product]
+) -> _Planned:
     source = file.source
     tags = source.meta.get("tags", [])
     summary = _meta_text(source.meta.get("summary"))
     _check_text(title=source.title, body=source.body, summary=summary)
     _check_choice(file.visibility)
+    named = _meta_list(source.meta.get("products"))
+    unknown = [name for name in named if name.lower() not in products]
+    if unknown:
+        raise InvalidInput(f"No such product: {', '.join(unknown)}.", field="products")
     article = existing or Article(source=file.name)
     article.section, article.visibility = file.section, file.visibility
     article.tags = _clean_tags([tags] if isinstance(tags, str) else tags)
     article.source, article.source_hash = file.name, source.digest
     body_html = render_markdown(source.body)
-    return _Planned(index, file, article, existing is None, summary, body_html)
+    chosen = list({products[name.lower()].pk: products[name.lower()] for name in named}.values())
+    return _Planned(index, file, article, existing is None, summary, body_html, chosen)
 
 
 def _give_slugs(new: list[_Planned]) -> None:
@@ -181,11 +201,22 @@ def _write(planned: list[_Planned], at: Any) -> None:
         item.article.verification_asked_at = None
     articles = [item.article for item in planned]
     Article.objects.bulk_update(articles, PUBLISHED_FIELDS)
+    _set_products(planned)
     index_articles(articles, asked_by(a.pk for a in updated))
     # Related articles cost a search each: the workers rank them once the batch is committed
     # (after its search documents, so the batch's articles find each other).
     ids = [article.pk for article in articles]
     transaction.on_commit(lambda: rank_related.enqueue(ids))
+
+
+def _set_products(planned: list[_Planned]) -> None:
+    """Each article's products as its file names them (none when it names none, as for tags:
+    the file is what an imported article says)."""
+    through = Article.products.through
+    through.objects.filter(article__in=[item.article for item in planned]).delete()
+    through.objects.bulk_create(
+        [through(article=item.article, product=p) for item in planned for p in item.products]
+    )
 
 
 def _last_numbers(articles: list[Article]) -> dict[int, int]:
@@ -210,3 +241,9 @@ def _revision(item: _Planned, number: int, at: Any) -> Revision:
 
 def _meta_text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _meta_list(value: object) -> list[str]:
+    """A front matter list (or one item) of non-empty texts."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [text for text in (_meta_text(item) for item in items) if text]
