@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from tierdesk.core.attachments import content_disposition
 from tierdesk.tickets.api import actions, tickets
 
-__all__ = ["content_disposition", "router"]
+__all__ = ["router"]
 
 router = Router()
 router.add_router("", tickets.router)
