@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import IntegerField, QuerySet, Sum, TextField
+from django.db.models import IntegerField, Q, QuerySet, StringAgg, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
 # The counts of a rollup cell (``DailyRollup``).
@@ -60,18 +60,21 @@ def merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def list_text(column: str) -> Cast:
-    """A cell's JSON list (of durations) read as its text, for ``merged_lists``."""
-    return Cast(column, TextField())
+def joined_lists(column: str) -> StringAgg:
+    """The grouped cells' JSON lists (of durations) as one text, ``[1, 2],[3]``, for
+    ``merged_lists``; empty lists left out."""
+    return StringAgg(Cast(column, TextField()), Value(","), filter=~Q(**{column: []}))
 
 
-def merged_lists(texts: Iterable[str]) -> list[int]:
-    """The numbers of many JSON lists, parsed once: their texts joined into one list. Parsing
-    each cell's list on its own was most of the dashboard's time (12 weeks: 44,000 cells, ~200
-    ms; ``docs/benchmarks.md``)."""
-    # Both databases spell an empty list "[]" (PostgreSQL's jsonb text; Django's dumps on
-    # SQLite); any other spelling that joins badly fails loudly in ``json.loads``.
-    return json.loads("[" + ",".join(text[1:-1] for text in texts if text != "[]") + "]")
+def merged_lists(texts: Iterable[str | None]) -> list[int]:
+    """The numbers of many ``joined_lists`` texts, parsed once as one list. Parsing each cell's
+    list on its own was most of the dashboard's time (12 weeks: 44,000 cells, ~200 ms), and
+    reading a row per cell still half of it (``docs/benchmarks.md``)."""
+    joined = ",".join(text for text in texts if text)
+    # Both databases spell a list "[1, 2]" (PostgreSQL's jsonb text; Django's dumps on SQLite)
+    # and the texts are joined by a bare comma, so "],[" is only ever a seam between two
+    # lists; any other spelling fails loudly in ``json.loads``.
+    return json.loads(joined.replace("],[", ",")) if joined else []
 
 
 def percentile(values: Sequence[int], share: float) -> int | None:
