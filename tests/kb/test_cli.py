@@ -89,7 +89,7 @@ def _snapshot():
         a.slug: (
             a.section.slug, a.visibility, a.tags, a.published_revision.title,
             a.published_revision.summary, a.published_revision.body.strip(),
-            sorted(p.slug for p in a.products.all()),
+            sorted(p.slug for p in a.products.all()), a.version_lines,
         )
         for a in Article.objects.select_related("section", "published_revision")
         .filter(published_revision__isnull=False)
@@ -102,7 +102,7 @@ def test_export_then_import_gives_back_the_same_articles(db, tmp_path, capsys):
     Product.objects.create(name="Tierdesk Server", slug="server")
     (source / "table.md").write_text(
         "---\nvisibility: customers\ntags: [sizing, 'disk: space']\nsection: setup\n"
-        "products: [server]\n---\n"
+        "products: [server]\nversions: 2, 3.1\n---\n"
         '# Sizing the server: "disk" and memory\n\n## Disk\n\n| role | GB |\n|---|---|\n'
         "| db | 40 |\n\n```\ntierdesk up\n```\n"
     )

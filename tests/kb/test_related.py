@@ -126,6 +126,6 @@ def test_the_article_page_reads_its_related_articles_in_one_query(
     article_related(user=world.acme_contact, article=article)  # their principal, once a request
     with django_assert_num_queries(1):
         assert article_related(user=world.acme_contact, article=article)
-    # The article, its view counted, its related articles, its files.
-    with django_assert_num_queries(4):
+    # The article, its view counted, its related articles, its files, its products.
+    with django_assert_num_queries(5):
         Client().get(f"/kb/articles/{article.slug}/")

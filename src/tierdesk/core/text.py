@@ -66,6 +66,20 @@ def render_markdown(source: str) -> str:
     return sanitize_html(_markdown().render(source))
 
 
+def markdown_images(source: str) -> list[str]:
+    """The ``src`` of every image the Markdown shows, as ``render_markdown`` writes it
+    (percent-encoded: ``my%20net.png``), in order: inline (``![x](a.png)``) and by reference."""
+    if "![" not in source:
+        return []  # most bodies show none: no second parse of them
+    inline = (token.children or [] for token in _markdown().parse(source))
+    return [
+        str(child.attrGet("src"))
+        for children in inline
+        for child in children
+        if child.type == "image"
+    ]
+
+
 def render_plain(source: str) -> str:
     paragraphs = source.replace("\r\n", "\n").split("\n\n")
     parts = ["<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p]

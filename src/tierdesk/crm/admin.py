@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from tierdesk.crm.forms import SubscriptionForm
 from tierdesk.crm.hooks import subscriptions_changed
 from tierdesk.crm.models import Contact, Organization, Product, Subscription
 
@@ -20,6 +21,7 @@ class ContactInline(admin.TabularInline):
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
+    form = SubscriptionForm
     fields = [
         "plan", "product", "starts_on", "ends_on", "seats", "maintenance_ends_on",
         "versions_covered",
@@ -62,6 +64,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(SimpleHistoryAdmin):
+    form = SubscriptionForm
     list_display = [
         "organization", "plan", "product", "starts_on", "ends_on", "seats",
         "maintenance_ends_on", "versions_covered",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from tierdesk.accounts.timezones import zone_named
+from tierdesk.crm.versions import version_lines
 
 
 def validate_time_zone(name: str) -> None:
@@ -136,8 +137,3 @@ class Subscription(models.Model):
     @property
     def version_lines(self) -> list[str]:
         return version_lines(self.versions_covered)
-
-
-def version_lines(text: str) -> list[str]:
-    """The version lines a subscription lists (``"2, 3.1"``); none means every version."""
-    return [line.strip() for line in text.split(",") if line.strip()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from tierdesk.downloads.versions import sort_key
+from tierdesk.crm.versions import sort_key
 
 
 class Kind(models.TextChoices):

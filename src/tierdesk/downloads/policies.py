@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from tierdesk.accounts.principal import Principal, Role, principal_of
 from tierdesk.core.clock import now
-from tierdesk.crm.models import Subscription, version_lines
+from tierdesk.crm.models import Subscription
 from tierdesk.crm.selectors import active_subscriptions, subscriber_scope
+from tierdesk.crm.versions import in_line, version_lines
 from tierdesk.downloads.models import Release, State
-from tierdesk.downloads.versions import in_line
 
 READ = "read"  # the release and its notes
 DOWNLOAD = "download"  # its files

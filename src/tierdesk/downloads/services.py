@@ -24,6 +24,7 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tierdesk.core.text import MAX_BODY, MAX_NAME, render_markdown, safe_filename
 from tierdesk.crm.models import Contact, Product
+from tierdesk.crm.versions import MAX_VERSION, is_valid
 from tierdesk.downloads import policies
 from tierdesk.downloads.hooks import release_published
 from tierdesk.downloads.models import (
@@ -41,7 +42,6 @@ from tierdesk.downloads.models import (
 from tierdesk.downloads.paths import file_url, signature_url
 from tierdesk.downloads.storage import sha256_of, store, stored_name
 from tierdesk.downloads.tasks import release_announce
-from tierdesk.downloads.versions import MAX_VERSION, is_valid
 from tierdesk.tickets.models import Ticket, TicketType
 
 log = logging.getLogger(__name__)

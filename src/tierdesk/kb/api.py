@@ -23,6 +23,7 @@ from tierdesk.core.api.schemas import (
 from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import InvalidInput
 from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT
+from tierdesk.crm.versions import MAX_VERSION
 from tierdesk.kb import selectors, services
 from tierdesk.kb.models import Article, ArticleAttachment, Section, Visibility
 
@@ -30,6 +31,8 @@ router = Router(tags=["knowledge base"])
 
 SearchLimit = Annotated[int, Field(ge=1, le=selectors.MAX_SEARCH_RESULTS)]
 ArticleSlug = Annotated[str, Field(min_length=1, max_length=200)]
+Version = Annotated[str, Field(min_length=1, max_length=MAX_VERSION)]
+VERSIONS = "Version lines of its products it applies to (2, 3.1: 2.x and 3.1.x); empty: all."
 
 
 class ArticleOut(Schema):
@@ -39,6 +42,7 @@ class ArticleOut(Schema):
     section: str = Field(description="The section's slug.")
     visibility: str
     tags: list[str]
+    versions: list[str] = Field(description=VERSIONS)
     updated_at: datetime | None = Field(description="When the live revision was published.")
 
 
@@ -69,16 +73,20 @@ def article_out(article: Article) -> dict[str, Any]:
         "section": article.section.slug,
         "visibility": article.visibility,
         "tags": article.tags,
+        "versions": article.version_lines,
         "updated_at": article.published_at,
     }
 
 
 @router.get("/kb/articles", response={200: ArticlePage, **ERRORS})
 def kb_article_list(
-    request: ApiRequest, paging: Query[PageParams], section: Slug | None = None
-) -> Any:
-    """Published articles the caller may read."""
-    found = selectors.article_list(user=request.auth)
+    request: ApiRequest, paging: Query[PageParams], section: Slug | None = None,
+    product: Slug | None = None, version: Version | None = None,
+) -> Any:  # fmt: skip
+    """Published articles the caller may read; with ``product`` (a slug) and ``version``
+    (2.4), those that apply to them: the product is among theirs or they have none, one of
+    their version lines holds the version or they have none."""
+    found = selectors.article_list(user=request.auth, product=product or "", version=version or "")
     if section is not None:
         found = found.filter(section__slug=section)
     return paginate(found, paging, article_out)
@@ -129,6 +137,7 @@ class ArticleIn(In):
     entitled_only: bool = Field(
         default=False, description="Only readers entitled to one of its products read it."
     )
+    versions: list[Version] = Field(default_factory=list, max_length=50, description=VERSIONS)
 
 
 class ArticleChange(In):
@@ -146,6 +155,7 @@ class ArticleChange(In):
     entitled_only: bool | None = Field(
         default=None, description="Only readers entitled to one of its products read it."
     )
+    versions: list[Version] | None = Field(default=None, max_length=50, description=VERSIONS)
 
 
 class ReviewIn(In):
@@ -167,6 +177,7 @@ class WorkOut(Schema):
     entitled_only: bool = Field(
         False, description="Only readers entitled to one of its products read it."
     )
+    versions: list[str] = Field(default_factory=list, description=VERSIONS)
 
 
 def work_out(article: Article, user: Any) -> dict[str, Any]:
@@ -177,6 +188,7 @@ def work_out(article: Article, user: Any) -> dict[str, Any]:
         "section": article.section.slug, "tags": article.tags, "revision": latest.number,
         "title": latest.title, "published_revision": live.number if live else None,
         "verify_by": article.verify_by, "entitled_only": article.entitled_only,
+        "versions": article.version_lines,
     }  # fmt: skip
 
 
@@ -198,6 +210,7 @@ def kb_article_create(request: ApiRequest, payload: ArticleIn) -> Any:
         actor=request.auth, section=_section(payload.section), title=payload.title,
         body=payload.body, summary=payload.summary, visibility=payload.visibility,
         tags=payload.tags, product_ids=payload.products, entitled_only=payload.entitled_only,
+        versions=payload.versions,
     )  # fmt: skip
     return Status(201, work_out(article, request.auth))
 
@@ -218,6 +231,7 @@ def kb_article_update(request: ApiRequest, slug: ArticleSlug, payload: ArticleCh
         summary=payload.summary, visibility=payload.visibility, tags=payload.tags,
         section=_section(payload.section) if payload.section else None,
         product_ids=payload.products, entitled_only=payload.entitled_only,
+        versions=payload.versions,
     )  # fmt: skip
     return work_out(article, request.auth)
 

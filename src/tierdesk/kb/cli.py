@@ -10,12 +10,14 @@ from collections.abc import Callable
 VISIBILITIES = ["public", "customers", "partners", "internal"]
 
 _help = (
-    "Knowledge base. 'kb import DIR' reads Markdown and text files (.md, .txt, gzipped .gz) and "
+    "Knowledge base. 'kb import DIR' reads Markdown and text files (.md, .txt, gzipped .gz), "
+    "with the images they show by a relative path inside DIR, and "
     'prints one JSON line per file: {"source", "action": created|updated|unchanged|failed, '
     '"article", "reason"}; imported articles are published at once. \'kb search QUERY\' prints '
     'one JSON line per result, best first: {"article", "title", "score", "source"}, as an '
     "anonymous visitor would find it unless --as USERNAME. 'kb export DIR' writes every published "
-    "article as DIR/SECTION/SLUG.md in the format the import reads."
+    "article as DIR/SECTION/SLUG.md in the format the import reads, its images where its text "
+    "names them."
 )
 
 

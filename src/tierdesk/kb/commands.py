@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from tierdesk.accounts.models import User
-from tierdesk.core.errors import TierdeskError
+from tierdesk.core.attachments import StoredFile, store
+from tierdesk.core.errors import InvalidInput, TierdeskError
 from tierdesk.kb import selectors
-from tierdesk.kb.importing import is_article_file, read_source, write_source
-from tierdesk.kb.models import Section
+from tierdesk.kb.importing import SUFFIXES, is_article_file, read_source, write_source
+from tierdesk.kb.links import file_name, image_paths, inside
+from tierdesk.kb.models import Article, ArticleAttachment, Section
 from tierdesk.kb.services import ImportFile, articles_import
 
 IMPORT_BATCH = 200
@@ -53,7 +56,7 @@ def _import_batch(
         name = str(path.relative_to(root))
         lines.append({"source": name, "action": "failed", "article": None, "reason": None})
         try:
-            files.append(_import_file(path, name, sections, args))
+            files.append(_import_file(root, path, name, sections, args))
         except (OSError, ValueError) as error:
             lines[-1]["reason"] = str(error)
     read = [line for line in lines if line["reason"] is None]
@@ -65,7 +68,7 @@ def _import_batch(
 
 
 def _import_file(
-    path: Path, name: str, sections: dict[str, Section], args: argparse.Namespace
+    root: Path, path: Path, name: str, sections: dict[str, Section], args: argparse.Namespace
 ) -> ImportFile:
     source = read_source(path)
     section_slug = _text(source.meta.get("section")) or args.section
@@ -73,7 +76,27 @@ def _import_file(
     if section is None:
         raise ValueError(f"no such section: {section_slug}" if section_slug else "no section")
     visibility = _text(source.meta.get("visibility")) or args.visibility
-    return ImportFile(name, source, section, visibility)
+    images = tuple(_image(root, path.parent, link) for link in image_paths(source.body))
+    return ImportFile(name, source, section, visibility, images)
+
+
+def _image(root: Path, base: Path, link: str) -> StoredFile:
+    """The image a body shows by the relative path ``link``, read from ``base`` (never from
+    outside ``root``) and stored now, before the batch's transaction (``ImportFile.images``).
+    One missing, outside ``root`` or refused (``core.attachments.store``: too large) fails its
+    file with a reason."""
+    target = inside(root, base, link)
+    if target is None:
+        raise ValueError(f"image {link}: outside the imported directory")
+    if not target.is_file():
+        raise ValueError(f"image {link}: not found")
+    try:
+        with target.open("rb") as stream:
+            return store(stream=stream, filename=file_name(link))
+    except InvalidInput as error:
+        raise ValueError(f"image {link}: {error.message}") from error
+    except OSError as error:
+        raise ValueError(f"image {link}: {error.strerror or error}") from error
 
 
 def _reason(error: TierdeskError) -> str:
@@ -110,14 +133,15 @@ def _print(line: dict[str, Any]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Every published article's live revision as ``DIR/SECTION/SLUG.md``, in the format the
-    import reads (front matter: slug, section, visibility, tags, summary, products): a round
-    trip."""
+    import reads (front matter: slug, section, visibility, tags, summary, products,
+    versions): a round trip."""
     root = Path(args.directory)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         print(f"tierdesk kb export: {error}", file=sys.stderr)
         return 2
+    written: dict[Path, str] = {}  # the images written so far, and their SHA-256
     for article in selectors.export_list():
         revision = article.published_revision
         assert revision is not None  # export_list answers published articles only
@@ -129,6 +153,56 @@ def cmd_export(args: argparse.Namespace) -> int:
         }  # fmt: skip
         if products := sorted(product.slug for product in article.products.all()):
             meta["products"] = products
+        if versions := article.version_lines:
+            meta["versions"] = versions
         path.write_text(write_source(revision.title, revision.body, meta), encoding="utf-8")
-        _print({"article": article.slug, "file": str(path.relative_to(root))})
+        images, skipped = _export_images(root, path, article, revision.body, written)
+        _print(
+            {"article": article.slug, "file": str(path.relative_to(root)), "images": images,
+             "skipped": skipped}
+        )  # fmt: skip
     return 0
+
+
+def _export_images(
+    root: Path, path: Path, article: Article, body: str, written: dict[Path, str]
+) -> tuple[list[str], list[str]]:
+    """The live files of the article its body shows by a relative path, written where the body
+    names them from ``path``: the paths written (from ``root``) and a note per image skipped."""
+    links = image_paths(body)
+    if not links:
+        return [], []
+    # The files readers of the live revision see (one query, for an article showing images).
+    live = selectors.article_files(user=None, article=article, live=True)
+    files = {file.filename: file for file in live}
+    images: list[str] = []
+    skipped: list[str] = []
+    for link in links:
+        target = inside(root, path.parent, link)
+        try:
+            _export_image(target, files.get(file_name(link)), written)
+        except (OSError, ValueError) as error:
+            skipped.append(f"image {link}: {error}")
+            continue
+        assert target is not None  # _export_image refuses None
+        images.append(str(target.relative_to(root.resolve())))
+    return images, skipped
+
+
+def _export_image(
+    target: Path | None, file: ArticleAttachment | None, written: dict[Path, str]
+) -> None:
+    """Write ``file`` at ``target``; ``ValueError`` with the reason it cannot be: never outside
+    DIR (an import would refuse it too), nor over another article's image of other bytes or a
+    file an import would read as an article."""
+    if target is None:
+        raise ValueError("outside DIR, not written")
+    if file is None:
+        raise ValueError("not one of the article's files")
+    if target.name.lower().endswith(SUFFIXES):
+        raise ValueError("an import would read it as an article, not written")
+    if written.setdefault(target, file.sha256) != file.sha256:
+        raise ValueError("another article's image of other bytes is written there")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with file.file.open("rb") as stream, target.open("wb") as out:
+        shutil.copyfileobj(stream, out)

@@ -2,10 +2,10 @@
 
 ``.md``, ``.txt`` and either gzipped (``.gz``). Optional front matter between ``---`` lines, a
 YAML subset: ``key: value`` lines, lists as ``[a, b]`` or ``- item`` lines; keys ``section``,
-``visibility``, ``tags``, ``products`` (slugs or names), ``summary`` and ``slug`` (an exported
-file names its article). The title is the first heading (ATX ``# Title`` or setext
-``Title`` over ``===``), else the first line; the body is the rest. ``write_source`` writes the
-same format (``kb export``).
+``visibility``, ``tags``, ``products`` (slugs or names), ``versions`` (version lines),
+``summary`` and ``slug`` (an exported file names its article). The title is the first heading
+(ATX ``# Title`` or setext ``Title`` over ``===``), else the first line; the body is the rest.
+``write_source`` writes the same format (``kb export``).
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ from django.conf import settings
 from django.db import models
 
 from tierdesk.core.attachments import upload_path
+from tierdesk.crm.versions import describe_lines, version_lines
 
 DAYS_PER_MONTH = 30.44
+MAX_VERSIONS = 200  # characters of ``Article.versions`` as stored
 
 
 class Manual(models.TextChoices):
@@ -78,6 +80,13 @@ class Article(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     tags = models.JSONField(default=list, blank=True)
     products = models.ManyToManyField("crm.Product", blank=True, related_name="kb_articles")
+    # Stored with a comma at each end, ",2,3.1,", so that a query finds a whole line with one
+    # LIKE (``kb.selectors``); read it through ``version_lines``.
+    versions = models.CharField(
+        max_length=MAX_VERSIONS, blank=True,
+        help_text="The version lines of its products it applies to (2.x and 3.1.x: ',2,3.1,'). "
+        "Empty: every version.",
+    )  # fmt: skip
     entitled_only = models.BooleanField(
         default=False,
         help_text="Only for readers entitled to one of its products (an active subscription "
@@ -117,6 +126,21 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def version_lines(self) -> list[str]:
+        """The version lines it applies to (``["2", "3.1"]``); none: every version."""
+        return version_lines(self.versions)
+
+    @property
+    def versions_label(self) -> str:
+        """``2.x, 3.1.x``; empty for every version."""
+        return describe_lines(self.version_lines)
+
+
+def stored_versions(lines: list[str]) -> str:
+    """``Article.versions`` for checked version lines: ``["2", "3.1"]`` -> ``",2,3.1,"``."""
+    return f",{','.join(lines)}," if lines else ""
 
 
 class RelatedArticle(models.Model):

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from tierdesk.core.clock import now
-from tierdesk.core.errors import NotFound
+from tierdesk.core.errors import InvalidInput, NotFound
+from tierdesk.crm.versions import MAX_VERSION, is_valid, lines_holding
 from tierdesk.kb import policies, search
 from tierdesk.kb.models import (
     Article,
@@ -26,14 +27,43 @@ MAX_SUGGESTIONS = 5
 RELATED = 5
 
 
-def article_list(*, user: Any, section: Section | None = None) -> QuerySet[Article]:
-    """The articles the user may read (published), with their published revision."""
+def article_list(
+    *, user: Any, section: Section | None = None, product: str = "", version: str = ""
+) -> QuerySet[Article]:
+    """The articles the user may read (published), with their published revision; with
+    ``product`` (a slug) or ``version``, those that apply to them (``applying_to``)."""
     articles = policies.visible(user, policies.READ, Article.objects.all())
     if section is not None:
         articles = articles.filter(section=section)
+    articles = applying_to(articles, product=product, version=version)
     return articles.select_related("section", "published_revision").order_by(
         "section__position", "published_revision__title"
     )
+
+
+def applying_to(
+    articles: QuerySet[Article], *, product: str = "", version: str = ""
+) -> QuerySet[Article]:
+    """Those of ``articles`` that apply to the product of slug ``product`` (it is among their
+    products, or they have none) and to ``version`` (one of their version lines holds it,
+    ``crm.versions.in_line``, or they have none). Conditions on each article's own row: the
+    database pages the answer. An article's lines are stored ``,2,3.1,``, and the lines that
+    hold 2.4.1 are its prefixes 2, 2.4 and 2.4.1 (``lines_holding``): the lines hold it when the
+    text contains one of them between commas (letters' case ignored, on either database)."""
+    if product:
+        links = Article.products.through.objects.filter(article=OuterRef("pk"))
+        articles = articles.filter(Exists(links.filter(product__slug=product)) | ~Exists(links))
+    if version:
+        if not is_valid(version):
+            raise InvalidInput(
+                f"A version like 2.4 or 3.0.1-rc1 (at most {MAX_VERSION} characters).",
+                field="version",
+            )
+        holds = Q(versions="")
+        for line in lines_holding(version):
+            holds |= Q(versions__icontains=f",{line},")
+        articles = articles.filter(holds)
+    return articles
 
 
 def article_get(*, user: Any, slug: str) -> Article:

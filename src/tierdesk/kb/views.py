@@ -71,6 +71,7 @@ def _article_page(request: HttpRequest, found: Article, **extra: object) -> Http
         "revision": revision,
         "body_html": with_files(revision.body_html, files, lambda name: _file_url(found, name)),
         "files": files,
+        "products": list(found.products.all()),
         "trail": trail,
         "related": selectors.article_related(user=request.user, article=found),
         **extra,

@@ -20,12 +20,13 @@ from tierdesk.core.attachments import file_response
 from tierdesk.core.errors import TierdeskError
 from tierdesk.core.text import MAX_BODY, MAX_SEARCH, MAX_SUBJECT, parse_int
 from tierdesk.crm.models import Product
+from tierdesk.crm.versions import version_lines
 from tierdesk.desk import forms as desk_forms
 from tierdesk.desk.views.base import agent_page, form_error
 from tierdesk.kb import policies as kb_policies
 from tierdesk.kb import selectors as kb
 from tierdesk.kb import services as kb_services
-from tierdesk.kb.models import Article, Section, State, Visibility
+from tierdesk.kb.models import MAX_VERSIONS, Article, Section, State, Visibility
 from tierdesk.kb.rendering import with_files
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets.domain import Action
@@ -45,6 +46,11 @@ class ArticleForm(forms.Form):
         queryset=Product.objects.order_by("name"), required=False,
         widget=forms.CheckboxSelectMultiple, help_text="The products the article applies to.",
     )  # fmt: skip
+    versions = forms.CharField(
+        required=False, max_length=MAX_VERSIONS,
+        help_text="The versions of its products it applies to, as version lines separated by "
+        "commas: 2, 3.1 is 2.x and 3.1.x. Empty: every version.",
+    )  # fmt: skip
     entitled_only = forms.BooleanField(
         required=False, label="Only for readers entitled to one of its products",
         help_text="Contacts and partners read it only with an active subscription for one of "
@@ -56,6 +62,9 @@ class ArticleForm(forms.Form):
 
     def tag_list(self) -> list[str]:
         return [t for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def version_list(self) -> list[str]:
+        return version_lines(self.cleaned_data["versions"])
 
 
 @agent_page
@@ -86,7 +95,7 @@ def kb_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, section=data["section"], title=data["title"],
                 body=data["body"], summary=data["summary"], visibility=data["visibility"],
                 tags=form.tag_list(), product_ids=form.product_ids(),
-                entitled_only=data["entitled_only"],
+                entitled_only=data["entitled_only"], versions=form.version_list(),
             )  # fmt: skip
         except TierdeskError as exc:
             form_error(form, exc)
@@ -141,7 +150,7 @@ def kb_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, article=article, title=data["title"], body=data["body"],
                 summary=data["summary"], visibility=data["visibility"], tags=form.tag_list(),
                 section=data["section"], product_ids=form.product_ids(),
-                entitled_only=data["entitled_only"],
+                entitled_only=data["entitled_only"], versions=form.version_list(),
             )  # fmt: skip
         except TierdeskError as exc:
             form_error(form, exc)
@@ -158,6 +167,7 @@ def _edit_form(article: Article, data: Any = None) -> ArticleForm:
         "section": article.section_id, "title": latest.title, "summary": latest.summary,
         "body": latest.body, "visibility": article.visibility, "tags": ", ".join(article.tags),
         "products": list(article.products.all()), "entitled_only": article.entitled_only,
+        "versions": ", ".join(article.version_lines),
     }  # fmt: skip
     return ArticleForm(data, initial=initial)
 

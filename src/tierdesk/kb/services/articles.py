@@ -22,8 +22,10 @@ from tierdesk.core.clock import now
 from tierdesk.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from tierdesk.core.text import MAX_BODY, MAX_REASON, MAX_SUBJECT, render_markdown
 from tierdesk.crm.models import Product
+from tierdesk.crm.versions import checked_lines
 from tierdesk.kb import policies
 from tierdesk.kb.models import (
+    MAX_VERSIONS,
     Article,
     Review,
     Revision,
@@ -31,6 +33,7 @@ from tierdesk.kb.models import (
     State,
     Verdict,
     Visibility,
+    stored_versions,
 )
 from tierdesk.kb.search import index_articles
 from tierdesk.kb.services.readers import asked_by
@@ -51,21 +54,24 @@ def article_create(
     *, actor: Any, section: Section, title: str, body: str, summary: str = "",
     visibility: str = Visibility.INTERNAL, tags: list[str] | None = None, slug: str = "",
     product_ids: list[int] | None = None, entitled_only: bool = False,
+    versions: list[str] | None = None,
 ) -> Article:  # fmt: skip
     """A new article in draft, with its first revision; ``product_ids``: the products it
-    applies to, ``entitled_only``: only readers entitled to one of them read it."""
+    applies to, ``entitled_only``: only readers entitled to one of them read it, ``versions``:
+    the version lines of them it applies to (``["2", "3.1"]``; none: every version)."""
     if not policies.is_author(actor):
         raise Forbidden("You may not write knowledge-base articles.")
     _check_text(title=title, body=body, summary=summary)
     _check_choice(visibility)
     tags = _clean_tags(tags or [])
     products = _products(product_ids or [])
+    versions_text = clean_versions(versions or [])
     body_html = render_markdown(body)
     at = now()
     with transaction.atomic():
         article = Article.objects.create(
             slug=free_slug(slug or title), section=section, visibility=visibility, tags=tags,
-            entitled_only=entitled_only, created_at=at, updated_at=at,
+            entitled_only=entitled_only, versions=versions_text, created_at=at, updated_at=at,
         )  # fmt: skip
         if products:
             article.products.set(products)
@@ -110,10 +116,12 @@ def article_update(
     *, actor: Any, article: Article, title: str, body: str, summary: str = "",
     visibility: str | None = None, tags: list[str] | None = None, section: Section | None = None,
     product_ids: list[int] | None = None, entitled_only: bool | None = None,
+    versions: list[str] | None = None,
 ) -> Revision:  # fmt: skip
     """A new revision. A published article gets a draft revision; readers keep the published
     one until a reviewer approves. Who reads it (visibility, products, ``entitled_only``:
-    only readers entitled to one of its products) changes at once."""
+    only readers entitled to one of its products) and what it applies to (products,
+    ``versions``) change at once."""
     _check(actor, policies.AUTHOR, article)
     if article.state == State.ARCHIVED:
         raise InvalidTransition("An archived article cannot be edited; restore a revision.")
@@ -127,6 +135,8 @@ def article_update(
         article.section = section
     if entitled_only is not None:
         article.entitled_only = entitled_only
+    if versions is not None:
+        article.versions = clean_versions(versions)
     products = _products(product_ids) if product_ids is not None else None
     body_html = render_markdown(body)
     at = now()
@@ -139,6 +149,18 @@ def article_update(
             article.products.set(products)
         related_refresh([article])  # its tags are half of what it is searched by
     return revision
+
+
+def clean_versions(lines: list[str]) -> str:
+    """``Article.versions`` for the version lines ``lines`` (``crm.versions``: each a version
+    line, kept in order, once); ``InvalidInput`` naming the first that is not."""
+    try:
+        text = stored_versions(checked_lines(lines))
+    except ValueError as error:
+        raise InvalidInput(str(error), field="versions") from error
+    if len(text) > MAX_VERSIONS:
+        raise InvalidInput(f"At most {MAX_VERSIONS} characters of versions.", field="versions")
+    return text
 
 
 def _products(ids: list[int]) -> list[Product]:

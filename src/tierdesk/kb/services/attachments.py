@@ -7,9 +7,11 @@ last publication (``kb.selectors.article_files``) until a reviewer approves.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import IO, Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from tierdesk.core.attachments import StoredFile, store
 from tierdesk.core.clock import now
@@ -32,17 +34,11 @@ def article_file_add(
         if stream is None:
             raise InvalidInput("Choose a file.", field="file")
         stored = store(stream=stream, filename=filename, content_type=content_type)
-    current = set(_current(article).values_list("filename", flat=True))
-    if stored.name not in current and len(current) >= MAX_FILES:
-        raise InvalidInput(f"At most {MAX_FILES} files per article.", field="file")
+    check_room(_current(article).values_list("filename", flat=True), [stored.name])
     at = now()
     with transaction.atomic():
-        attachment = ArticleAttachment.objects.create(
-            article=article, file=stored.path, filename=stored.name,
-            content_type=stored.content_type, image_type=stored.image_type, size=stored.size,
-            sha256=stored.sha256, uploaded_by=actor if getattr(actor, "pk", None) else None,
-            created_at=at,
-        )  # fmt: skip
+        attachment = file_row(article=article, stored=stored, actor=actor, at=at)
+        attachment.save(force_insert=True)
         _changed(article, at)
     return attachment
 
@@ -53,7 +49,7 @@ def article_file_remove(*, actor: Any, article: Article, filename: str) -> None:
     _check_change(actor, article)
     at = now()
     with transaction.atomic():
-        if not _current(article).filter(filename=filename).update(removed_at=at):
+        if not files_remove(_current(article).filter(filename=filename), at):
             raise NotFound("No such file.")
         _changed(article, at)
 
@@ -65,7 +61,41 @@ def _check_change(actor: Any, article: Article) -> None:
 
 
 def _current(article: Article) -> Any:
-    return ArticleAttachment.objects.filter(article=article, removed_at__isnull=True)
+    return current_files([article])
+
+
+# The rules of a file on an article, for the editor's services above and ``kb import``
+# (``services.imports``), which adds a batch's files in a few statements.
+
+
+def current_files(articles: Iterable[Article]) -> QuerySet[ArticleAttachment]:
+    """The articles' current files: not removed (of one name, the newest row is the file)."""
+    return ArticleAttachment.objects.filter(article__in=articles, removed_at__isnull=True)
+
+
+def check_room(current: Iterable[str], adding: Collection[str]) -> None:
+    """At most ``MAX_FILES`` current files per article (``current``: their names); a file of a
+    name already there replaces it and takes no room."""
+    names = set(current)
+    if len(names | set(adding)) > max(len(names), MAX_FILES):
+        raise InvalidInput(f"At most {MAX_FILES} files per article.", field="file")
+
+
+def file_row(*, article: Article, stored: StoredFile, actor: Any, at: Any) -> ArticleAttachment:
+    """The row of a stored file on the article, not saved yet; once saved it never changes but
+    for its removal."""
+    return ArticleAttachment(
+        article=article, file=stored.path, filename=stored.name,
+        content_type=stored.content_type, image_type=stored.image_type, size=stored.size,
+        sha256=stored.sha256, uploaded_by=actor if getattr(actor, "pk", None) else None,
+        created_at=at,
+    )  # fmt: skip
+
+
+def files_remove(rows: QuerySet[ArticleAttachment], at: Any) -> int:
+    """Remove the files of ``rows`` at ``at``: readers keep them until the next publication
+    (``selectors.article_files``). Returns how many rows it removed."""
+    return rows.update(removed_at=at)
 
 
 def _changed(article: Article, at: Any) -> None:
