@@ -52,6 +52,19 @@ def grouped(rows: QuerySet[Any], *by: str, names: Iterable[str] = SUMMED) -> lis
     return list(rows.values(*by).annotate(**sums(names)).order_by(*by))
 
 
+def added_by(
+    groups: Iterable[dict[str, Any]], column: str, names: Iterable[str]
+) -> dict[Any, dict[str, int]]:
+    """``grouped`` rows added up per value of one of their columns, in the rows' order."""
+    names = tuple(names)
+    out: dict[Any, dict[str, int]] = {}
+    for row in groups:
+        into = out.setdefault(row[column], dict.fromkeys(names, 0))
+        for name in names:
+            into[name] += row[name]
+    return out
+
+
 def merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
     for one in maps:

@@ -83,6 +83,8 @@ class DailyRollup(CellFigures):
             models.Index(fields=["organization", "day"], name="rollup_org_day_idx"),
             models.Index(fields=["team", "day"], name="rollup_team_day_idx"),
             models.Index(fields=["assignee", "day"], name="rollup_assignee_day_idx"),
+            # The category filter (it has no team sums): 12 weeks of one category's cells.
+            models.Index(fields=["category", "day"], name="rollup_category_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +142,9 @@ class DailyBacklog(BacklogCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["day"], name="backlog_day_idx"),
+            # A day's rows, and a category's among them (the dashboard's category filter
+            # reads today's backlog: 1/20 of ~128,000 rows), from one index.
+            models.Index(fields=["day", "category"], name="backlog_day_category_idx"),
             models.Index(fields=["organization", "day"], name="backlog_org_day_idx"),
         ]
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -23,6 +22,7 @@ from tierdesk.reports.figures import (
     CLOCKS,
     Cell,
     Table,
+    added_by,
     backlog_total,
     compliance,
     duration_text,
@@ -35,7 +35,7 @@ from tierdesk.reports.figures import (
     totals,
 )
 from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
-from tierdesk.reports.selectors.filters import Filters
+from tierdesk.reports.selectors.filters import Filters, query_value
 from tierdesk.sla.models import Plan
 from tierdesk.tickets.models import Category
 
@@ -44,6 +44,8 @@ TREND_WEEKS = 12
 WORKLOAD_SUMMED = ("resolved", "rating_good", "rating_bad")
 # Each table adds up only the columns it shows: a sum is paid for on every cell of the period.
 CLOCK_SUMMED = tuple(f"{clock}_{end}" for clock, _ in CLOCKS for end in ("met", "breached"))
+# The period's sums by team and agent (``PeriodCells``): compliance, workload, satisfaction.
+PERIOD_SUMMED = (*CLOCK_SUMMED, *WORKLOAD_SUMMED)
 TOP_CATEGORIES = 10
 
 
@@ -108,8 +110,8 @@ def drills(filters: Filters, *, path: str = "", **dimensions: Any) -> Callable[[
     a table of many rows (four links per agent) pays for it once a row, not once a link.
     ``path``: the tickets page's, when the caller already has it."""
     narrowed = filters.with_(period="custom", **dimensions)
-    prefix = f"{path or reverse('reports:tickets')}?{narrowed.query()}&"
-    return lambda measure: prefix + urlencode({"measure": measure})
+    prefix = f"{path or reverse('reports:tickets')}?{narrowed.query()}&measure="
+    return lambda measure: prefix + query_value(measure)
 
 
 def dashboard(*, user: Any, filters: Filters, today: date) -> Dashboard:
@@ -118,14 +120,15 @@ def dashboard(*, user: Any, filters: Filters, today: date) -> Dashboard:
     board = Dashboard(filters=filters, today=today)
     now_filters = filters.with_(first=today, last=today, period="today")
     month_filters = filters.with_(first=today.replace(day=1), last=today, period="month")
-    board.tables.append(_compliance(user, filters, now_filters, month_filters))
+    period = PeriodCells.read(user, filters)
+    board.tables.append(_compliance(user, period, now_filters, month_filters))
     backlog = Backlog.read(user, now_filters)
     board.tables.append(_now(user, now_filters, backlog))
     board.tables.extend(_backlog(now_filters, backlog, board))
-    board.tables.append(_workload(user, filters, now_filters, backlog))
+    board.tables.append(_workload(period, now_filters, backlog))
     board.tables.append(_trends(user, filters, today, board))
     board.tables.append(_categories(user, filters, board))
-    board.tables.append(_satisfaction(user, filters))
+    board.tables.append(_satisfaction(period))
     return board
 
 
@@ -133,15 +136,46 @@ def _count(value: int, url: str) -> Cell:
     return Cell(str(value), url=url, number=value)
 
 
-def _compliance(user: Any, period: Filters, today: Filters, month: Filters) -> Table:
+@dataclass
+class PeriodCells:
+    """The selected period's cells added up by team and by agent, from one read grouped by
+    both: the compliance, workload and satisfaction tables each show a slice of them (one pass
+    over the period's cells instead of three)."""
+
+    filters: Filters
+    by_team: dict[Any, dict[str, int]]
+    by_assignee: dict[Any, dict[str, int]]
+    total: dict[str, int]
+
+    @classmethod
+    def read(cls, user: Any, period: Filters) -> PeriodCells:
+        groups = grouped(
+            dashboard_cells(user=user, filters=period, by=("team_id", "assignee_id")),
+            "team_id",
+            "assignee_id",
+            names=PERIOD_SUMMED,
+        )
+        by_team = added_by(groups, "team_id", PERIOD_SUMMED)
+        total = dict.fromkeys(PERIOD_SUMMED, 0)
+        for sums in by_team.values():
+            for name in PERIOD_SUMMED:
+                total[name] += sums[name]
+        return cls(period, by_team, added_by(groups, "assignee_id", PERIOD_SUMMED), total)
+
+
+def _compliance(user: Any, period: PeriodCells, today: Filters, month: Filters) -> Table:
     table = Table(
         "compliance",
         "SLA compliance per clock",
         ["Clock", "Scope", "Met", "Breached", "Compliance"],
     )
     # The three scopes differ only in their days; the selected period is often this month.
-    by_days: dict[tuple[date, date], dict[str, int]] = {}
-    for label, filters in (("Today", today), ("This month", month), ("Selected period", period)):
+    by_days = {(period.filters.first, period.filters.last): period.total}
+    for label, filters in (
+        ("Today", today),
+        ("This month", month),
+        ("Selected period", period.filters),
+    ):
         days = (filters.first, filters.last)
         if days not in by_days:
             by_days[days] = totals(dashboard_cells(user=user, filters=filters), CLOCK_SUMMED)
@@ -178,18 +212,13 @@ class Backlog:
             "assignee_id",
             names=BACKLOG_SUMMED,
         )
-        by: dict[str, dict[Any, dict[str, int]]] = {
-            "team_id": {},
-            "support_level": {},
-            "assignee_id": {},
-        }
-        for row in groups:
-            for column, sums in by.items():
-                into = sums.setdefault(row[column], dict.fromkeys(BACKLOG_SUMMED, 0))
-                for name in BACKLOG_SUMMED:
-                    into[name] += row[name]
         breached = sum(row["backlog_breached"] for row in groups)
-        return cls(by["team_id"], by["support_level"], by["assignee_id"], breached)
+        return cls(
+            added_by(groups, "team_id", BACKLOG_SUMMED),
+            added_by(groups, "support_level", BACKLOG_SUMMED),
+            added_by(groups, "assignee_id", BACKLOG_SUMMED),
+            breached,
+        )
 
 
 def _sorted(groups: dict[Any, dict[str, int]]) -> list[tuple[Any, dict[str, int]]]:
@@ -248,26 +277,19 @@ def _backlog_cells(row: dict[str, Any], scope: Filters) -> list[Cell | int]:
     ]
 
 
-def _workload(user: Any, period: Filters, today: Filters, backlog: Backlog) -> Table:
+def _workload(period: PeriodCells, today: Filters, backlog: Backlog) -> Table:
     table = Table(
         "workload",
         "Workload per agent",
         ["Agent", "Open now", "Resolved in period", "Rated good", "Rated bad"],
     )
-    now_rows = backlog.by_assignee
-    # Only the columns the table shows, and the agents' names alone.
-    done_in_period = grouped(
-        dashboard_cells(user=user, filters=period, by=("assignee_id",)),
-        "assignee_id",
-        names=WORKLOAD_SUMMED,
-    )
-    period_rows = {r["assignee_id"]: r for r in done_in_period}
+    now_rows, period_rows = backlog.by_assignee, period.by_assignee
     names = _agent_names(set(now_rows) | set(period_rows))
     path = reverse("reports:tickets")
     for agent in sorted(set(now_rows) | set(period_rows), key=lambda a: names.get(a, "~")):
         assignee = agent if agent is not None else 0
         open_now = drills(today, path=path, assignee=assignee)
-        in_period = drills(period, path=path, assignee=assignee)
+        in_period = drills(period.filters, path=path, assignee=assignee)
         done = period_rows.get(agent, {})
         table.add(
             names.get(agent, "Unassigned"),
@@ -359,25 +381,24 @@ def _categories(user: Any, filters: Filters, board: Dashboard) -> Table:
     return table
 
 
-def _satisfaction(user: Any, filters: Filters) -> Table:
+def _satisfaction(period: PeriodCells) -> Table:
     table = Table(
         "satisfaction",
         "Satisfaction (ratings given in period)",
         ["Team", "Good", "Bad", "Share good"],
     )
-    cells = dashboard_cells(user=user, filters=filters, by=("team_id",))
-    rows = grouped(cells, "team_id", names=("rating_good", "rating_bad"))
-    names = _names(Team, {r["team_id"] for r in rows})
+    filters = period.filters
+    names = _names(Team, set(period.by_team))
     all_good = all_bad = 0
-    for row in rows:
+    for team, row in period.by_team.items():
         good, bad = row["rating_good"], row["rating_bad"]
         if not good and not bad:
             continue
         all_good, all_bad = all_good + good, all_bad + bad
-        scope = filters.with_(team=row["team_id"] if row["team_id"] is not None else 0)
+        scope = filters.with_(team=team if team is not None else 0)
         share = compliance(good, bad)
         table.add(
-            names.get(row["team_id"], "No team"),
+            names.get(team, "No team"),
             _count(good, drill(scope, "rating_good")),
             _count(bad, drill(scope, "rating_bad")),
             Cell(percent_text(share), number=share),

