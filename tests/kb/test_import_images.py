@@ -140,7 +140,7 @@ def test_importing_again_changes_nothing_and_a_changed_image_updates_its_article
     assert _served(served) == PNG_2
 
 
-def test_a_missing_image_or_one_outside_the_directory_fails_its_file_alone(db, tmp_path, capsys):
+def test_a_missing_image_or_one_outside_the_directory_is_left_out_with_a_note(db, tmp_path, capsys):
     (tmp_path / "secret.png").write_bytes(PNG)
     docs = _write(
         tmp_path / "docs",
@@ -155,20 +155,36 @@ def test_a_missing_image_or_one_outside_the_directory_fails_its_file_alone(db, t
     )
     (docs / "linked.png").symlink_to(tmp_path / "secret.png")
     code, lines = _import(docs, capsys)
-    assert code == 1
+    assert code == 0  # the text of every file is imported
+    assert {source: line["action"] for source, line in lines.items()} == dict.fromkeys(
+        lines, "created"
+    )
     reasons = {source: line["reason"] for source, line in lines.items()}
     assert reasons == {
         "fine.md": None,
-        "missing.md": "image images/gone.png: not found",
-        "escape.md": "image ../secret.png: outside the imported directory",
-        "linked.md": "image linked.png: outside the imported directory",
+        "missing.md": "image images/gone.png: not found, not uploaded",
+        "escape.md": "image ../secret.png: outside the imported directory, not uploaded",
+        "linked.md": "image linked.png: outside the imported directory, not uploaded",
         "elsewhere.md": None,  # a URL or a path from the root is no image beside the file
     }
-    assert set(Article.objects.values_list("source", flat=True)) == {"fine.md", "elsewhere.md"}
-    assert list(ArticleAttachment.objects.values_list("filename", flat=True)) == ["net.png"]
+    files = ArticleAttachment.objects.values_list("article__source", "filename")
+    assert sorted(files) == [("fine.md", "net.png"), ("missing.md", "net.png")]
+    # Nothing from outside the directory is attached.
+    assert not ArticleAttachment.objects.filter(article__source__in=["escape.md", "linked.md"])
+
+    # The missing image turns up: importing again uploads it.
+    (docs / "images" / "gone.png").write_bytes(PNG_2)
+    code, lines = _import(docs, capsys)
+    assert lines["missing.md"] == {
+        "source": "missing.md", "action": "updated", "article": lines["missing.md"]["article"],
+        "reason": None,
+    }  # fmt: skip
+    assert lines["fine.md"]["action"] == "unchanged"
+    missing = Article.objects.get(source="missing.md")
+    assert _files(missing) == {"net.png": PNG, "gone.png": PNG_2}
 
 
-def test_an_image_past_the_size_limit_or_two_of_one_name_fail_their_file(
+def test_an_image_past_the_size_limit_or_two_of_one_name_are_left_out_with_a_note(
     db, settings, tmp_path, capsys
 ):
     settings.TIERDESK_ATTACHMENT_MAX_BYTES = 100
@@ -177,20 +193,24 @@ def test_an_image_past_the_size_limit_or_two_of_one_name_fail_their_file(
         {
             "large.md": "# Large\n\n![Big](big.png)\n",
             "big.png": PNG + b"\x00" * 100,
-            "twins.md": "# Twins\n\n![A](a/logo.png) ![B](b/logo.png)\n",
+            "twins.md": "# Twins\n\n![A](a/logo.png) ![B](b/logo.png) ![N](net.png)\n",
             "a/logo.png": PNG,
             "b/logo.png": PNG_2,
+            "net.png": PNG,
             "same.md": "# Same\n\n![A](a/logo.png) ![A again](./a/logo.png)\n",
         },
     )
     code, lines = _import(docs, capsys)
-    assert code == 1
+    assert code == 0
     assert lines["large.md"]["reason"] == (
-        "image big.png: big.png is 148 bytes; the limit is 100 bytes."
+        "image big.png: big.png is 148 bytes; the limit is 100 bytes. Not uploaded."
     )
-    assert lines["twins.md"]["reason"] == "images: Two different images are named logo.png."
-    assert lines["same.md"]["action"] == "created"  # one image, shown twice
-    assert set(Article.objects.values_list("source", flat=True)) == {"same.md"}
+    assert lines["twins.md"]["reason"] == (
+        "images: two different images are named logo.png, neither uploaded"
+    )
+    assert lines["same.md"] == {**lines["same.md"], "action": "created", "reason": None}
+    assert _files(Article.objects.get(source="twins.md")) == {"net.png": PNG}
+    assert _files(Article.objects.get(source="large.md")) == {}
 
 
 def test_a_batch_adds_its_images_in_the_same_statements_whatever_its_size(db):

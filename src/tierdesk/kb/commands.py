@@ -52,51 +52,74 @@ def _import_batch(
 ) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     files: list[ImportFile] = []
+    read: list[tuple[dict[str, Any], list[str]]] = []  # each read file's line and image notes
     for path in paths:
         name = str(path.relative_to(root))
         lines.append({"source": name, "action": "failed", "article": None, "reason": None})
         try:
-            files.append(_import_file(root, path, name, sections, args))
+            file, notes = _import_file(root, path, name, sections, args)
         except (OSError, ValueError) as error:
             lines[-1]["reason"] = str(error)
-    read = [line for line in lines if line["reason"] is None]
-    for line, outcome in zip(read, articles_import(files=files), strict=True):
+            continue
+        files.append(file)
+        read.append((lines[-1], notes))
+    for (line, notes), outcome in zip(read, articles_import(files=files), strict=True):
         line["action"] = outcome.action
         line["article"] = outcome.article.slug if outcome.article else None
-        line["reason"] = _reason(outcome.error) if outcome.error else None
+        line["reason"] = _reason(outcome.error) if outcome.error else "; ".join(notes) or None
     return lines
 
 
 def _import_file(
     root: Path, path: Path, name: str, sections: dict[str, Section], args: argparse.Namespace
-) -> ImportFile:
+) -> tuple[ImportFile, list[str]]:
+    """The file to import, and a note for each image it shows that is not uploaded."""
     source = read_source(path)
     section_slug = _text(source.meta.get("section")) or args.section
     section = sections.get(section_slug) if section_slug else None
     if section is None:
         raise ValueError(f"no such section: {section_slug}" if section_slug else "no section")
     visibility = _text(source.meta.get("visibility")) or args.visibility
-    images = tuple(_image(root, path.parent, link) for link in image_paths(source.body))
-    return ImportFile(name, source, section, visibility, images)
+    images: list[StoredFile] = []
+    notes: list[str] = []
+    for link in image_paths(source.body):
+        try:
+            images.append(_image(root, path.parent, link))
+        except ValueError as error:
+            notes.append(str(error))
+    return ImportFile(name, source, section, visibility, _unambiguous(images, notes)), notes
+
+
+def _unambiguous(images: list[StoredFile], notes: list[str]) -> tuple[StoredFile, ...]:
+    """The images without those whose name another image of other bytes has: a page finds an
+    image by its name, so neither could show right (``a/logo.png`` and ``b/logo.png``)."""
+    bytes_of: dict[str, set[str]] = {}
+    for image in images:
+        bytes_of.setdefault(image.name, set()).add(image.sha256)
+    for name in sorted(name for name, digests in bytes_of.items() if len(digests) > 1):
+        notes.append(f"images: two different images are named {name}, neither uploaded")
+    return tuple(image for image in images if len(bytes_of[image.name]) == 1)
 
 
 def _image(root: Path, base: Path, link: str) -> StoredFile:
     """The image a body shows by the relative path ``link``, read from ``base`` (never from
     outside ``root``) and stored now, before the batch's transaction (``ImportFile.images``).
-    One missing, outside ``root`` or refused (``core.attachments.store``: too large) fails its
-    file with a reason."""
+    One missing, outside ``root`` or refused (``core.attachments.store``: too large) is a
+    ``ValueError`` with the reason: its file is imported without it, the reason on its line (a
+    manual's text is worth having while one of its pictures is lost; the link stays as written
+    and shows once the image is there and the directory is imported again)."""
     target = inside(root, base, link)
     if target is None:
-        raise ValueError(f"image {link}: outside the imported directory")
+        raise ValueError(f"image {link}: outside the imported directory, not uploaded")
     if not target.is_file():
-        raise ValueError(f"image {link}: not found")
+        raise ValueError(f"image {link}: not found, not uploaded")
     try:
         with target.open("rb") as stream:
             return store(stream=stream, filename=file_name(link))
     except InvalidInput as error:
-        raise ValueError(f"image {link}: {error.message}") from error
+        raise ValueError(f"image {link}: {error.message} Not uploaded.") from error
     except OSError as error:
-        raise ValueError(f"image {link}: {error.strerror or error}") from error
+        raise ValueError(f"image {link}: {error.strerror or error}, not uploaded") from error
 
 
 def _reason(error: TierdeskError) -> str:
