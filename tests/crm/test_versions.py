@@ -3,6 +3,8 @@ subscription's covered versions, an article's) hold the versions of their line."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -70,10 +72,17 @@ def test_lines_are_checked_kept_in_order_and_once():
     assert checked_lines([]) == []
 
 
-@pytest.mark.parametrize("line", ["3..x", "3.x", "3.", ".3", "latest", "", "2, 3", "2 3", "../2"])
+def test_a_line_written_with_a_wildcard_is_that_line():
+    # As people write them, and as ``describe_lines`` shows them.
+    assert checked_lines(["3.x", "3.1.X", "2.*", "3"]) == ["3", "3.1", "2"]
+
+
+@pytest.mark.parametrize(
+    "line", ["3..x", "3.", ".3", "x", ".x", "latest", "", "2, 3", "2 3", "../2"]
+)
 def test_a_line_that_is_no_version_line_is_refused_by_name(line):
     assert not is_line(line)
-    with pytest.raises(ValueError, match=f"{line!r} is not a version"):
+    with pytest.raises(ValueError, match=f"{re.escape(repr(line))} is not a version"):
         checked_lines(["2", line])
 
 

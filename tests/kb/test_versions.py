@@ -34,13 +34,13 @@ def _client(world, persona):
 
 
 def test_an_article_keeps_its_version_lines_in_order_and_once(world, kb):
-    article = _write(world, kb.section, "Upgrading", versions=[" 3.1", "2", "3.1"])
+    article = _write(world, kb.section, "Upgrading", versions=[" 3.1", "2.x", "3.1"])
     article.refresh_from_db()
     assert article.version_lines == ["3.1", "2"]
     assert article.versions_label == "3.1.x, 2.x"
 
 
-@pytest.mark.parametrize("bad", ["3..x", "3.x", "latest", "2, 3", ""])
+@pytest.mark.parametrize("bad", ["3..x", "3.", "latest", "2, 3", ""])
 def test_a_version_that_is_no_version_line_is_refused_naming_the_field(world, kb, bad):
     with pytest.raises(InvalidInput) as refused:
         _write(world, kb.section, "Upgrading", versions=["2", bad])

@@ -67,17 +67,27 @@ def version_lines(text: str) -> list[str]:
 
 
 def checked_lines(lines: Iterable[str]) -> list[str]:
-    """The lines, stripped, in order, each once; ``ValueError`` naming the first that is not a
-    version line (``is_line``)."""
+    """The lines, stripped, in order, each once (``3.1.x`` and ``3.1.*`` as ``3.1``);
+    ``ValueError`` naming the first that is not a version line (``is_line``)."""
     found: list[str] = []
-    for line in (line.strip() for line in lines):
+    for written in (line.strip() for line in lines):
+        line = _without_wildcard(written)
         if not is_line(line):
             raise ValueError(
-                f"{line!r} is not a version: write version lines such as 2 or 3.1 (2.x, 3.1.x)."
+                f"{written!r} is not a version: write version lines such as 2 or 3.1 (2.x, 3.1.x)."
             )
         if line not in found:
             found.append(line)
     return found
+
+
+def _without_wildcard(line: str) -> str:
+    """``3.1.x`` or ``3.1.*`` as the line ``3.1``: how people write a line in front matter or a
+    form, and what ``describe_lines`` shows them."""
+    for wildcard in (".x", ".X", ".*"):
+        if line.endswith(wildcard) and len(line) > len(wildcard):
+            return line[: -len(wildcard)]
+    return line
 
 
 def lines_holding(version: str) -> list[str]:
