@@ -3,15 +3,16 @@ page, PDF and export shows. No query is made here except through the querysets h
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import IntegerField, Q, QuerySet, StringAgg, Sum, TextField, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import IntegerField, Q, QuerySet, StringAgg, Sum, Value
+from django.db.models.functions import Coalesce
+
+from tierdesk.reports.models import DurationsField
 
 # The counts of a rollup cell (``DailyRollup``).
 SUMMED = (
@@ -74,20 +75,16 @@ def merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:
 
 
 def joined_lists(column: str) -> StringAgg:
-    """The grouped cells' JSON lists (of durations) as one text, ``[1, 2],[3]``, for
+    """The grouped cells' lists (of durations, ``DurationsField``) as one text, ``1,2,3``, for
     ``merged_lists``; empty lists left out."""
-    return StringAgg(Cast(column, TextField()), Value(","), filter=~Q(**{column: []}))
+    return StringAgg(column, Value(","), filter=~Q(**{column: []}))
 
 
 def merged_lists(texts: Iterable[str | None]) -> list[int]:
     """The numbers of many ``joined_lists`` texts, parsed once as one list. Parsing each cell's
     list on its own was most of the dashboard's time (12 weeks: 44,000 cells, ~200 ms), and
     reading a row per cell still half of it (``docs/benchmarks.md``)."""
-    joined = ",".join(text for text in texts if text)
-    # Both databases spell a list "[1, 2]" (PostgreSQL's jsonb text; Django's dumps on SQLite)
-    # and the texts are joined by a bare comma, so "],[" is only ever a seam between two
-    # lists; any other spelling fails loudly in ``json.loads``.
-    return json.loads(joined.replace("],[", ",")) if joined else []
+    return DurationsField.parse(",".join(text for text in texts if text))
 
 
 def percentile(values: Sequence[int], share: float) -> int | None:
