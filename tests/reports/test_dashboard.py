@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from tests.reports.conftest import AFTER_THE_WEEK
@@ -232,3 +234,15 @@ def test_the_weekly_trends_are_the_percentiles_of_every_cells_durations(manager)
         ]  # fmt: skip
         stopped += len(responses) + len(resolutions)
     assert stopped  # the week's clocks are in it
+
+
+@pytest.mark.parametrize(
+    "url", ["/reports/dashboard/?period=month", "/reports/tickets/?period=month&measure=opened"]
+)
+def test_the_reports_are_planned_for_their_values(manager, url):
+    """PostgreSQL's generic plan of a prepared statement guesses the day range
+    (``core.plans``): the reports' reads ask for custom plans."""
+    with CaptureQueriesContext(connection) as queries:
+        assert manager.get(url).status_code == 200
+    asked = [q for q in queries.captured_queries if "plan_cache_mode" in q["sql"]]
+    assert len(asked) == (1 if connection.vendor == "postgresql" else 0)

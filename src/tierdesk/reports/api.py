@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.core.api.schemas import ERRORS, Count, Id, PageOut, PageParams, paginate
 from tierdesk.core.clock import now
+from tierdesk.core.plans import custom_plans
 from tierdesk.reports.models import DailyBacklog, DailyRollup
 from tierdesk.reports.rollups import local_day
 from tierdesk.reports.selectors import parse_filters
@@ -133,7 +134,8 @@ def reports_rollups(
     """Daily rollup cells of the days ``from`` to ``to`` (at most three years) the caller may
     see, narrowed by the dimensions given."""
     rows = rollup_rows(user=request.auth, filters=_filters(params)).order_by("day", "id")
-    return paginate(rows, paging, rollup_out)
+    with custom_plans():
+        return paginate(rows, paging, rollup_out)
 
 
 @router.get("/reports/backlog", response={200: BacklogPage, **ERRORS})
@@ -143,4 +145,5 @@ def reports_backlog(
     """The tickets open at the end of each day ``from`` to ``to``, by age band, in the groups
     the caller may see, narrowed by the dimensions given."""
     rows = backlog_rows(user=request.auth, filters=_filters(params)).order_by("day", "id")
-    return paginate(rows, paging, backlog_out)
+    with custom_plans():
+        return paginate(rows, paging, backlog_out)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tierdesk.core.clock import now
 from tierdesk.core.errors import InvalidInput, NotFound
+from tierdesk.core.plans import custom_plans
 from tierdesk.core.rating_links import VERDICTS, rating_token_read
 from tierdesk.core.text import MAX_REASON, parse_int
 from tierdesk.reports import charts, policies, selectors, services
@@ -128,6 +129,7 @@ def dashboard_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse
 @require_GET
 @login_required
 @not_found_as_404
+@custom_plans()  # the page of tickets is read by the paginator, here
 def tickets(request: HttpRequest) -> HttpResponse:
     """The tickets behind one figure of the dashboard."""
     if not policies.can(request.user, policies.DASHBOARD, None):

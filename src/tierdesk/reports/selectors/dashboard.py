@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tierdesk.accounts.models import Team, User
 from tierdesk.core.errors import NotFound
+from tierdesk.core.plans import custom_plans
 from tierdesk.crm.models import Organization
 from tierdesk.reports import policies
 from tierdesk.reports.figures import (
@@ -114,6 +115,7 @@ def drills(filters: Filters, *, path: str = "", **dimensions: Any) -> Callable[[
     return lambda measure: prefix + query_value(measure)
 
 
+@custom_plans()
 def dashboard(*, user: Any, filters: Filters, today: date) -> Dashboard:
     if not policies.can(user, policies.DASHBOARD, None):
         raise NotFound("No such page.")

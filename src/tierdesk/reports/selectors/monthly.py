@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
 
 from tierdesk.core.errors import NotFound
+from tierdesk.core.plans import custom_plans
 from tierdesk.crm.models import Organization
 from tierdesk.reports import policies
 from tierdesk.reports.figures import (
@@ -104,6 +105,7 @@ def month_end(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1) - DAY
 
 
+@custom_plans()
 def monthly_report(*, user: Any, organization_id: int, month: date) -> MonthlyReport:
     organization = report_organization_get(user=user, organization_id=organization_id)
     ids = policies.report_organization_ids(organization)
