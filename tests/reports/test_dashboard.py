@@ -17,9 +17,20 @@ from openpyxl import load_workbook
 
 from tests.reports.conftest import AFTER_THE_WEEK
 from tierdesk.reports.figures import BACKLOG_SUMMED, grouped, median_p90
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
+from tierdesk.reports.models import (
+    DailyBacklog,
+    DailyCategoryRollup,
+    DailyRollup,
+    DailyTeamBacklog,
+    DailyTeamRollup,
+)
 from tierdesk.reports.rollups import DAY, day_start
-from tierdesk.reports.selectors.dashboard import backlog_at_end, backlog_rows, dashboard_cells
+from tierdesk.reports.selectors.dashboard import (
+    backlog_at_end,
+    backlog_rows,
+    category_cells,
+    dashboard_cells,
+)
 from tierdesk.tickets.models import TicketEvent
 
 pytestmark = pytest.mark.usefixtures("rolled_up")
@@ -187,6 +198,7 @@ def texts(board):
         "period=month",
         "period=month&priority=1",
         "period=month&level=1",
+        "period=month&category=0",
         "period=custom&from=2026-11-01&to=2026-11-30",
     ],
 )
@@ -195,7 +207,7 @@ def test_every_figure_is_the_same_read_from_the_team_tables_or_from_every_row(
 ):
     with time_machine.travel(AFTER_THE_WEEK, tick=False):
         board = manager.get(f"/reports/dashboard/?{query}").context["board"]
-        monkeypatch.setattr(dashboard_selectors, "_team_table_answers", lambda *args: False)
+        monkeypatch.setattr(dashboard_selectors, "_summary_table_answers", lambda *args: False)
         every_row = manager.get(f"/reports/dashboard/?{query}").context["board"]
     assert texts(board) == texts(every_row)
     assert board.charts == every_row.charts
@@ -209,6 +221,23 @@ def test_a_figure_grouped_by_category_reads_every_cell(manager, world):
     assert dashboard_cells(user=user, filters=filters, by=("category_id",)).model is DailyRollup
     for narrowed in (filters.with_(organization=world.acme.pk), filters.with_(category=0)):
         assert dashboard_cells(user=user, filters=narrowed).model is DailyRollup
+
+
+def test_the_top_categories_read_the_category_table_when_it_answers(manager, world):
+    user = world.persona("manager")
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        filters = manager.get("/reports/dashboard/?period=month").context["board"].filters
+    for answered in (filters, filters.with_(category=0), filters.with_(priority=2, level=1)):
+        assert category_cells(user=user, filters=answered).model is DailyCategoryRollup
+    for narrowed in (
+        filters.with_(organization=world.acme.pk),
+        filters.with_(partner=world.bluebird.pk),
+        filters.with_(team=0),
+        filters.with_(plan=0),
+    ):
+        assert category_cells(user=user, filters=narrowed).model is DailyRollup
+    partner_agent = world.persona("partner_agent")
+    assert category_cells(user=partner_agent, filters=filters).model is DailyRollup
 
 
 def test_the_weekly_trends_are_the_percentiles_of_every_cells_durations(manager):

@@ -14,6 +14,7 @@ from tests.reports.reference import plain, reference
 from tierdesk.cli import main
 from tierdesk.reports.models import (
     DailyBacklog,
+    DailyCategoryRollup,
     DailyRollup,
     DailyTeamBacklog,
     DailyTeamRollup,
@@ -292,3 +293,26 @@ def test_the_team_cells_add_up_the_cells(rolled_up):
         assert figures["counts"] == dict(expected[key]["counts"]), key
         assert figures["lists"] == {n: expected[key]["lists"].get(n, []) for n in LISTS}, key
         assert figures["maps"] == {n: expected[key]["maps"].get(n, {}) for n in MAPS}, key
+
+
+CATEGORY_ROW = ["day", "category_id", "priority", "support_level"]
+
+
+def test_the_category_rows_add_up_the_cells_and_are_replaced_with_them(rolled_up):
+    def category_rows() -> dict[tuple[Any, ...], tuple[int, int]]:
+        return {
+            tuple(getattr(row, name) for name in CATEGORY_ROW): (row.opened, row.resolved)
+            for row in DailyCategoryRollup.objects.all()
+        }
+
+    expected: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in DailyRollup.objects.all():
+        if row.opened or row.resolved:
+            into = expected[tuple(getattr(row, name) for name in CATEGORY_ROW)]
+            into[0] += row.opened
+            into[1] += row.resolved
+    expected_rows = {key: tuple(value) for key, value in expected.items()}
+    assert expected_rows and category_rows() == expected_rows
+    with time_machine.travel(AFTER_THE_WEEK, tick=False):
+        days_rebuild(first=NOVEMBER, last=MONTH_LAST)  # rebuilt, not added to
+    assert category_rows() == expected_rows

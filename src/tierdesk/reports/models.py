@@ -139,6 +139,27 @@ class DailyTeamRollup(CellFigures):
         return f"{self.day} team {self.team_id} P{self.priority}"
 
 
+class DailyCategoryRollup(models.Model):
+    """Tickets opened and resolved per day, category, priority and level: the dashboard's top
+    categories over a period, at most a few hundred rows a day where ``DailyRollup`` has
+    ~3,000 (a month's categories: 40 ms to read the cells, ``docs/benchmarks.md``). Read when
+    no filter names a dimension it lacks (``selectors.dashboard.category_cells``); built with
+    the cells, from the same cube (``rollups.Cube.category_rows``)."""
+
+    day = models.DateField()
+    category = _dimension("tickets.Category")
+    priority = models.PositiveSmallIntegerField()
+    support_level = models.PositiveSmallIntegerField()
+    opened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="category_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} category {self.category_id} P{self.priority}"
+
+
 class BacklogCounts(models.Model):
     """The tickets open at the end of one day, by age since opening and with a breached clock,
     per team, agent, plan, priority and level."""

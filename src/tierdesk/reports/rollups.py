@@ -30,7 +30,13 @@ from django.conf import settings
 from django.db.models import Q
 
 from tierdesk.monitoring.models import AlertGroup
-from tierdesk.reports.models import CellFigures, DailyRollup, DailyTeamRollup, Rating
+from tierdesk.reports.models import (
+    CellFigures,
+    DailyCategoryRollup,
+    DailyRollup,
+    DailyTeamRollup,
+    Rating,
+)
 from tierdesk.sla.clocks import EventFact, leaves_pending
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -51,6 +57,10 @@ TEAM_DIMENSIONS = tuple(
     name for _, name in DIMENSIONS if name not in ("organization_id", "category_id", "channel")
 )
 TEAM_KEY = tuple(i for i, (_, name) in enumerate(DIMENSIONS) if name in TEAM_DIMENSIONS)
+# The dimensions and counts of a category row (``DailyCategoryRollup``).
+CATEGORY_DIMENSIONS = ("category_id", "priority", "support_level")
+CATEGORY_KEY = tuple(i for i, (_, name) in enumerate(DIMENSIONS) if name in CATEGORY_DIMENSIONS)
+CATEGORY_COUNTS = ("opened", "resolved")
 STOPPED = ("met", "breached")
 DAY = timedelta(days=1)
 EVENT_COUNTS = {
@@ -169,6 +179,22 @@ class Cube:
         for (day, key), cell in self.cells.items():
             merged[(day, tuple(key[i] for i in TEAM_KEY))].add(cell)
         return [_rollup(DailyTeamRollup, day, key, cell) for (day, key), cell in merged.items()]
+
+    def category_rows(self) -> list[DailyCategoryRollup]:
+        """The cells' openings and resolutions added up per ``DailyCategoryRollup`` key; keys
+        with neither are left out."""
+        merged: dict[tuple[date, Key], dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(CATEGORY_COUNTS, 0)
+        )
+        for (day, key), cell in self.cells.items():
+            if any(cell.counts.get(name) for name in CATEGORY_COUNTS):
+                into = merged[(day, tuple(key[i] for i in CATEGORY_KEY))]
+                for name in CATEGORY_COUNTS:
+                    into[name] += cell.counts.get(name, 0)
+        return [
+            DailyCategoryRollup(day=day, **_named(CATEGORY_DIMENSIONS, key), **counts)
+            for (day, key), counts in merged.items()
+        ]
 
 
 def cube_build(first: date, last: date) -> Cube:
@@ -294,12 +320,15 @@ def _add_alerts(cube: Cube) -> None:
         cube.cell(row["first_seen_at"], row, "ticket__").counts["alerts"] += 1
 
 
+def _named(names: tuple[str, ...], key: Key) -> dict[str, Any]:
+    return dict(zip(names, key, strict=True))
+
+
 def _rollup[Row: CellFigures](model: type[Row], day: date, key: Key, cell: Cell) -> Row:
-    names = [name for _, name in DIMENSIONS] if model is DailyRollup else TEAM_DIMENSIONS
-    dimensions = dict(zip(names, key, strict=True))
+    names = tuple(name for _, name in DIMENSIONS) if model is DailyRollup else TEAM_DIMENSIONS
     return model(
         day=day,
-        **dimensions,
+        **_named(names, key),
         **cell.counts,
         response_seconds=sorted(cell.response_seconds),
         resolution_seconds=sorted(cell.resolution_seconds),

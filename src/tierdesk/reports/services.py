@@ -24,6 +24,7 @@ from tierdesk.reports.backlog import backlog_insert
 from tierdesk.reports.figures import compliance, percent_text, totals
 from tierdesk.reports.models import (
     DailyBacklog,
+    DailyCategoryRollup,
     DailyRollup,
     DailyTeamBacklog,
     DailyTeamRollup,
@@ -81,14 +82,21 @@ def _chunk_rebuild(first: date, last: date) -> int:
     """The chunk's cells and backlog rows; how many rows were written."""
     started = now()
     cube = cube_build(first, last)
-    rows, team_rows = cube.rows(), cube.team_rows()
+    rows, team_rows, category_rows = cube.rows(), cube.team_rows(), cube.category_rows()
     with transaction.atomic():
         days = {"day__gte": first, "day__lte": last}
-        for table in (DailyRollup, DailyTeamRollup, DailyBacklog, DailyTeamBacklog):
+        for table in (
+            DailyRollup,
+            DailyTeamRollup,
+            DailyCategoryRollup,
+            DailyBacklog,
+            DailyTeamBacklog,
+        ):
             table.objects.filter(**days).delete()
         DailyRollup.objects.bulk_create(rows, batch_size=1000)
         DailyTeamRollup.objects.bulk_create(team_rows, batch_size=1000)
-        written = len(rows) + len(team_rows)
+        DailyCategoryRollup.objects.bulk_create(category_rows, batch_size=1000)
+        written = len(rows) + len(team_rows) + len(category_rows)
         written += sum(backlog_insert(day) for day in days_between(first, last))
         DirtyDay.objects.filter(**days, marked_at__lte=started).delete()
     return written

@@ -35,7 +35,13 @@ from tierdesk.reports.figures import (
     percent_text,
     totals,
 )
-from tierdesk.reports.models import DailyBacklog, DailyRollup, DailyTeamBacklog, DailyTeamRollup
+from tierdesk.reports.models import (
+    DailyBacklog,
+    DailyCategoryRollup,
+    DailyRollup,
+    DailyTeamBacklog,
+    DailyTeamRollup,
+)
 from tierdesk.reports.selectors.filters import Filters, query_value
 from tierdesk.sla.models import Plan
 from tierdesk.tickets.models import Category
@@ -78,9 +84,16 @@ def backlog_rows(*, user: Any, filters: Filters) -> QuerySet[DailyBacklog]:
 
 def dashboard_cells(*, user: Any, filters: Filters, by: tuple[str, ...] = ()) -> QuerySet[Any]:
     """The cells a dashboard figure adds up (grouped ``by`` those columns): the team cells
-    when they can answer (``_team_table_answers``), every cell otherwise."""
-    if _team_table_answers(DailyTeamRollup, user, filters, by):
+    when they can answer (``_summary_table_answers``), every cell otherwise."""
+    if _summary_table_answers(DailyTeamRollup, user, filters, by):
         return DailyTeamRollup.objects.filter(filters.rollup_q())
+    return rollup_rows(user=user, filters=filters)
+
+
+def category_cells(*, user: Any, filters: Filters) -> QuerySet[Any]:
+    """The rows the top categories add up: the category table when it can answer."""
+    if _summary_table_answers(DailyCategoryRollup, user, filters, ("category_id",)):
+        return DailyCategoryRollup.objects.filter(filters.rollup_q())
     return rollup_rows(user=user, filters=filters)
 
 
@@ -88,16 +101,16 @@ def backlog_at_end(*, user: Any, filters: Filters) -> QuerySet[Any]:
     """The backlog rows at the end of the filters' last day, from the team table when it can
     answer."""
     at_end = filters.with_(first=filters.last)
-    if _team_table_answers(DailyTeamBacklog, user, at_end, ("team_id", "assignee_id")):
+    if _summary_table_answers(DailyTeamBacklog, user, at_end, ("team_id", "assignee_id")):
         return DailyTeamBacklog.objects.filter(at_end.rollup_q())
     return backlog_rows(user=user, filters=at_end)
 
 
-def _team_table_answers(model: Any, user: Any, filters: Filters, by: tuple[str, ...]) -> bool:
-    """Whether a team table (rows without organization, category or channel: a quarter of the
-    cells, 1/150 of the backlog) can answer: it has every dimension the filters name and the
-    figure groups by, and the reader sees every organization's figures (its rows belong to
-    none)."""
+def _summary_table_answers(model: Any, user: Any, filters: Filters, by: tuple[str, ...]) -> bool:
+    """Whether a summary table can answer: the team tables (rows without organization,
+    category or channel: a quarter of the cells, 1/150 of the backlog) or the category table.
+    It must have every dimension the filters name and the figure groups by, and the reader
+    must see every organization's figures (its rows belong to none)."""
     return filters.answered_by(model, *by) and policies.sees_all_figures(user)
 
 
@@ -362,7 +375,7 @@ def _trends(user: Any, filters: Filters, today: date, board: Dashboard) -> Table
 
 
 def _categories(user: Any, filters: Filters, board: Dashboard) -> Table:
-    cells = dashboard_cells(user=user, filters=filters, by=("category_id",))
+    cells = category_cells(user=user, filters=filters)
     rows = grouped(cells, "category_id", names=("opened", "resolved"))
     rows.sort(key=lambda r: -r["opened"])
     rows = [r for r in rows if r["opened"]][:TOP_CATEGORIES]
