@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tierdesk.accounts.api_auth import ApiRequest
 from tierdesk.core.api.schemas import (
@@ -138,7 +138,7 @@ def problem_create(request: ApiRequest, payload: ProblemIn) -> Any:
         actor=request.auth, statement=payload.statement, description=payload.description,
         tickets=_tickets(request, payload.tickets),
     )  # fmt: skip
-    return 201, _problem_detail(request, problem)
+    return Status(201, _problem_detail(request, problem))
 
 
 @router.get("/problems/{pk}", response={200: ProblemOut, **ERRORS})
@@ -159,7 +159,7 @@ def problem_broadcast(request: ApiRequest, pk: Id, payload: BodyIn) -> Any:
     """Post one public update on every linked ticket (in the background, once per ticket)."""
     problem = selectors.problem_get(user=request.auth, pk=pk)
     update = services.problem_broadcast(actor=request.auth, problem=problem, body=payload.body)
-    return 202, update_out(update)
+    return Status(202, update_out(update))
 
 
 @router.post("/problems/{pk}/workaround", response={202: UpdateOut, **ERRORS})
@@ -169,7 +169,7 @@ def problem_workaround(request: ApiRequest, pk: Id, payload: WorkaroundIn) -> An
         actor=request.auth, problem=problem, workaround=payload.workaround,
         as_article=payload.as_article,
     )  # fmt: skip
-    return 202, update_out(update)
+    return Status(202, update_out(update))
 
 
 @router.post("/problems/{pk}/fix", response={202: UpdateOut, **ERRORS})
@@ -179,7 +179,7 @@ def problem_fix(request: ApiRequest, pk: Id, payload: FixIn) -> Any:
     update = services.problem_fix(
         actor=request.auth, problem=problem, note=payload.note, release=payload.release
     )
-    return 202, update_out(update)
+    return Status(202, update_out(update))
 
 
 # ---- incidents ---------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def incident_declare(request: ApiRequest, payload: DeclareIn) -> Any:
     )  # fmt: skip
     if payload.public:
         services.incident_publish(actor=request.auth, incident=incident, public=True)
-    return 201, incident_desk_out(incident)
+    return Status(201, incident_desk_out(incident))
 
 
 @router.get("/incidents/{pk}", response={200: IncidentDeskOut, **ERRORS})
@@ -446,7 +446,7 @@ def change_create(request: ApiRequest, payload: ChangeIn) -> Any:
         window_start=payload.window_start, window_end=payload.window_end,
         organizations=organizations, hosts=payload.hosts, silence_alerts=payload.silence_alerts,
     )  # fmt: skip
-    return 201, change_desk_out(selectors.change_get(user=request.auth, pk=change.pk))
+    return Status(201, change_desk_out(selectors.change_get(user=request.auth, pk=change.pk)))
 
 
 @router.get("/changes/{pk}", response={200: ChangeOut, **ERRORS})
